@@ -1,0 +1,1002 @@
+/**
+ * The base class. Holds config, markets and the request pipeline
+ * (throttle -> sign -> fetch -> status/body checks -> exchange error mapping), and declares every unified method.
+ * Exchanges override what they implement; the rest throw NotSupported. Construction does almost nothing:
+ * options, urls, markets, the throttler and proxy agents are all made on first use.
+ */
+import { inspect } from 'node:util';
+import {
+  ArgumentsRequired,
+  AuthenticationError,
+  BadRequest,
+  BadResponse,
+  BadSymbol,
+  BaseError,
+  DDoSProtection,
+  ExchangeError,
+  ExchangeNotAvailable,
+  InvalidOrder,
+  NotSupported,
+  NullResponse,
+  OnMaintenance,
+  PermissionDenied,
+  RateLimitExceeded,
+  RequestTimeout,
+  errorClasses,
+  type ErrorClass,
+  type ErrorDetails,
+  type ErrorName,
+} from './errors.js';
+import { httpFetch, redactUrl, type FetchLike, type HttpRequest, type HttpResponse } from './http.js';
+import { MarketStore } from './markets.js';
+import { DECIMAL_PLACES, NO_PADDING, ROUND, TICK_SIZE, TRUNCATE, decimalToPrecision, dIsZero } from './decimal.js';
+import { Throttler, type ThrottleStore } from './throttle.js';
+import { UNIFIED_METHODS, type ExchangeSpec, type Has, type HttpMethod, type Urls } from './spec.js';
+import type {
+  Balances,
+  Currency,
+  DepositAddress,
+  Dict,
+  ExchangeStatus,
+  LedgerEntry,
+  Market,
+  OHLCV,
+  Order,
+  OrderBook,
+  OrderSide,
+  Ticker,
+  Tickers,
+  Trade,
+  TradingFee,
+  TradingFees,
+  Transaction,
+} from './types.js';
+import { camelPath, deepExtend, implodePath, iso8601, parse8601, parseJson } from './util.js';
+
+export interface ExchangeConfig {
+  apiKey?: string;
+  secret?: string;
+  password?: string;
+  uid?: string;
+  privateKey?: string;
+  walletAddress?: string;
+  token?: string;
+  /** Request timeout in ms (default 10 000). */
+  timeout?: number;
+  enableRateLimit?: boolean;
+  /** Override the spec's milliseconds per cost unit. */
+  rateLimit?: number;
+  /** Shared bucket state for several processes (see core/throttle.ts). */
+  throttleStore?: ThrottleStore;
+  options?: Dict;
+  headers?: Record<string, string>;
+  userAgent?: string | false;
+  httpProxy?: string;
+  httpsProxy?: string;
+  verbose?: boolean;
+  /** Deep-merged over the spec's urls: point REST and websocket bases at a local server or a testnet. */
+  urls?: Partial<Urls> & Dict;
+  /** Any WHATWG-compatible fetch. */
+  fetch?: FetchLike;
+  /** Clock in ms; defaults to Date.now. */
+  now?: () => number;
+  log?: (...args: unknown[]) => void;
+  sandbox?: boolean;
+}
+
+export interface SignedRequest {
+  url: string;
+  method: string;
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
+}
+
+export interface RequestConfig {
+  cost?: number;
+  bucket?: string;
+}
+
+type ExchangeClass = { spec: ExchangeSpec; prototype: Exchange };
+const implicitInstalled = new WeakSet<object>();
+const hasCache = new WeakMap<object, Has>();
+const DEFAULT_USER_AGENT = 'unifex (+https://www.npmjs.com/package/unifex)';
+
+interface Secrets {
+  apiKey?: string | undefined;
+  secret?: string | undefined;
+  password?: string | undefined;
+  uid?: string | undefined;
+  privateKey?: string | undefined;
+  walletAddress?: string | undefined;
+  token?: string | undefined;
+}
+
+export abstract class Exchange {
+  static spec: ExchangeSpec;
+
+  readonly spec: ExchangeSpec;
+  timeout: number;
+  enableRateLimit: boolean;
+  rateLimit: number;
+  verbose: boolean;
+  headers: Record<string, string> | undefined;
+  userAgent: string | false;
+  httpProxy: string | undefined;
+  httpsProxy: string | undefined;
+  /** Response headers of the last request (rate-limit usage lives there). */
+  lastResponseHeaders: Record<string, string> | undefined;
+
+  #secrets: Secrets = {};
+  #config: ExchangeConfig;
+  #options: Dict | undefined;
+  #urls: Urls | undefined;
+  #store = new MarketStore();
+  #marketsLoading: Promise<Record<string, Market>> | undefined;
+  #throttler: Throttler | undefined;
+  #fetch: FetchLike | undefined;
+  #dispatcher: unknown;
+  #lastNonce = 0;
+  #sandbox = false;
+
+  constructor(config: ExchangeConfig = {}) {
+    const cls = this.constructor as unknown as ExchangeClass;
+    this.spec = cls.spec;
+    this.#config = config;
+    this.timeout = config.timeout ?? 10_000;
+    this.enableRateLimit = config.enableRateLimit ?? true;
+    this.rateLimit = config.rateLimit ?? this.spec.rateLimit;
+    this.verbose = config.verbose ?? false;
+    this.headers = config.headers;
+    this.userAgent = config.userAgent ?? DEFAULT_USER_AGENT;
+    this.httpProxy = config.httpProxy;
+    this.httpsProxy = config.httpsProxy;
+    this.lastResponseHeaders = undefined;
+    this.#secrets = {
+      apiKey: config.apiKey,
+      secret: config.secret,
+      password: config.password,
+      uid: config.uid,
+      privateKey: config.privateKey,
+      walletAddress: config.walletAddress,
+      token: config.token,
+    };
+    this.#fetch = config.fetch;
+    if (!implicitInstalled.has(cls)) installImplicitApi(cls);
+    if (config.sandbox === true) this.setSandboxMode(true);
+  }
+
+  // ---- identity ----
+  get id(): string {
+    return this.spec.id;
+  }
+  get name(): string {
+    return this.spec.name;
+  }
+  get countries(): readonly string[] {
+    return this.spec.countries;
+  }
+  get version(): string | undefined {
+    return this.spec.version;
+  }
+  get precisionMode(): number {
+    return this.spec.precisionMode;
+  }
+  get timeframes(): Record<string, string | number> {
+    return this.spec.timeframes ?? {};
+  }
+  get has(): Has {
+    return hasOf(this.constructor as unknown as ExchangeClass);
+  }
+  get options(): Dict {
+    this.#options ??= deepExtend(this.spec.options, this.#config.options);
+    return this.#options;
+  }
+  set options(value: Dict) {
+    this.#options = value;
+  }
+  get urls(): Urls {
+    this.#urls ??= deepExtend<Urls>(this.spec.urls as unknown as Dict, this.#config.urls as Dict | undefined);
+    return this.#urls;
+  }
+  set urls(value: Urls) {
+    this.#urls = value;
+  }
+
+  // ---- credentials: kept in a private field so they never reach JSON.stringify, util.inspect or errors ----
+  get apiKey(): string | undefined {
+    return this.#secrets.apiKey;
+  }
+  set apiKey(v: string | undefined) {
+    this.#secrets.apiKey = v;
+  }
+  get secret(): string | undefined {
+    return this.#secrets.secret;
+  }
+  set secret(v: string | undefined) {
+    this.#secrets.secret = v;
+  }
+  get password(): string | undefined {
+    return this.#secrets.password;
+  }
+  set password(v: string | undefined) {
+    this.#secrets.password = v;
+  }
+  get uid(): string | undefined {
+    return this.#secrets.uid;
+  }
+  set uid(v: string | undefined) {
+    this.#secrets.uid = v;
+  }
+  get privateKey(): string | undefined {
+    return this.#secrets.privateKey;
+  }
+  set privateKey(v: string | undefined) {
+    this.#secrets.privateKey = v;
+  }
+  get walletAddress(): string | undefined {
+    return this.#secrets.walletAddress;
+  }
+  set walletAddress(v: string | undefined) {
+    this.#secrets.walletAddress = v;
+  }
+  get token(): string | undefined {
+    return this.#secrets.token;
+  }
+  set token(v: string | undefined) {
+    this.#secrets.token = v;
+  }
+
+  /** Throws AuthenticationError before anything is sent when a credential the spec requires is missing. */
+  checkRequiredCredentials(): void {
+    const required = this.spec.requiredCredentials ?? { apiKey: true, secret: true };
+    for (const [key, needed] of Object.entries(required)) {
+      if (needed !== true) continue;
+      const v = this.#secrets[key as keyof Secrets];
+      if (v === undefined || v === '') {
+        throw new AuthenticationError(`${this.id} requires "${key}" credential`, { exchange: this.id });
+      }
+    }
+  }
+
+  toJSON(): Dict {
+    return { id: this.id, name: this.name, version: this.version, markets: this.#store.symbols.length };
+  }
+  [inspect.custom](): string {
+    return `${this.constructor.name} { id: '${this.id}', markets: ${this.#store.symbols.length} }`;
+  }
+
+  // ---- time and nonces ----
+  milliseconds(): number {
+    return Math.trunc((this.#config.now ?? Date.now)());
+  }
+  seconds(): number {
+    return Math.trunc(this.milliseconds() / 1000);
+  }
+  /** Strictly increasing under concurrency, even when the clock stalls or steps back. */
+  nonce(): number {
+    const now = this.milliseconds();
+    this.#lastNonce = now > this.#lastNonce ? now : this.#lastNonce + 1;
+    return this.#lastNonce;
+  }
+  iso8601(ms: number | undefined): string | undefined {
+    return iso8601(ms);
+  }
+  parse8601(s: unknown): number | undefined {
+    return parse8601(s);
+  }
+
+  // ---- markets ----
+  get markets(): Record<string, Market> {
+    return this.#store.markets;
+  }
+  get marketsById(): Record<string, Market[]> {
+    return this.#store.marketsById;
+  }
+  get markets_by_id(): Record<string, Market[]> {
+    return this.#store.marketsById;
+  }
+  get symbols(): string[] {
+    return this.#store.symbols;
+  }
+  get ids(): string[] {
+    return this.#store.ids;
+  }
+  get currencies(): Record<string, Currency> {
+    return this.#store.currencies;
+  }
+  get currenciesById(): Record<string, Currency> {
+    return this.#store.currenciesById;
+  }
+  get codes(): string[] {
+    return this.#store.codes;
+  }
+
+  setMarkets(
+    markets: Market[] | Record<string, Market>,
+    currencies?: Currency[] | Record<string, Currency>,
+  ): Record<string, Market> {
+    this.#store.set(markets, currencies);
+    return this.#store.markets;
+  }
+
+  async loadMarkets(reload = false, params: Dict = {}): Promise<Record<string, Market>> {
+    if (!reload && this.#store.loaded) return this.#store.markets;
+    if (!reload && this.#marketsLoading !== undefined) return this.#marketsLoading;
+    const loading = (async () => {
+      const currencies = this.has.fetchCurrencies === true ? await this.fetchCurrencies(params) : undefined;
+      if (currencies !== undefined) this.#store.currencies = currencies;
+      const markets = await this.fetchMarkets(params);
+      return this.setMarkets(markets, currencies);
+    })();
+    this.#marketsLoading = loading;
+    try {
+      return await loading;
+    } finally {
+      this.#marketsLoading = undefined;
+    }
+  }
+
+  market(symbol: string): Market {
+    const m = this.#store.markets[symbol];
+    if (m !== undefined) return m;
+    if (!this.#store.loaded) throw new ExchangeError(`${this.id} markets not loaded`, { exchange: this.id });
+    const byId = this.#store.marketsById[symbol];
+    if (byId?.[0] !== undefined) return byId[0];
+    throw new BadSymbol(`${this.id} does not have market symbol ${symbol}`, { exchange: this.id });
+  }
+
+  marketId(symbol: string): string {
+    return this.market(symbol).id;
+  }
+
+  /**
+   * Market for an exchange id seen in a response. Unknown ids still yield a usable symbol
+   * (split on `delimiter` when given) so parsing never throws on a new listing.
+   */
+  safeMarket(marketId: string | undefined, market?: Market, delimiter?: string, marketType?: string): Market {
+    if (marketId !== undefined) {
+      const found = this.#store.marketsById[marketId];
+      if (found !== undefined && found.length > 0) {
+        if (found.length === 1 || (market === undefined && marketType === undefined)) return found[0]!;
+        const type = marketType ?? market?.type;
+        return (
+          found.find((m) => m.type === type) ?? (market !== undefined && found.includes(market) ? market : found[0]!)
+        );
+      }
+      if (market === undefined || market.id !== marketId) {
+        let base = marketId;
+        let quote = '';
+        if (delimiter !== undefined && marketId.includes(delimiter)) {
+          const [b, q] = marketId.split(delimiter);
+          base = this.safeCurrencyCode(b) ?? b ?? marketId;
+          quote = this.safeCurrencyCode(q) ?? q ?? '';
+        }
+        const symbol = quote === '' ? marketId : `${base}/${quote}`;
+        return {
+          id: marketId,
+          symbol,
+          base,
+          quote,
+          baseId: base,
+          quoteId: quote,
+          type: 'spot',
+          spot: true,
+          margin: false,
+          swap: false,
+          future: false,
+          option: false,
+          active: undefined,
+          contract: false,
+          precision: {},
+          limits: {},
+          info: undefined,
+        };
+      }
+    }
+    if (market !== undefined) return market;
+    return {
+      id: '',
+      symbol: '',
+      base: '',
+      quote: '',
+      baseId: '',
+      quoteId: '',
+      type: 'spot',
+      spot: true,
+      margin: false,
+      swap: false,
+      future: false,
+      option: false,
+      active: undefined,
+      contract: false,
+      precision: {},
+      limits: {},
+      info: undefined,
+    };
+  }
+
+  safeSymbol(
+    marketId: string | undefined,
+    market?: Market,
+    delimiter?: string,
+    marketType?: string,
+  ): string | undefined {
+    if (marketId === undefined && market === undefined) return undefined;
+    const s = this.safeMarket(marketId, market, delimiter, marketType).symbol;
+    return s === '' ? undefined : s;
+  }
+
+  currency(code: string): Currency {
+    const c = this.#store.currencies[code] ?? this.#store.currenciesById[code];
+    if (c !== undefined) return c;
+    throw new BadRequest(`${this.id} does not have currency code ${code}`, { exchange: this.id });
+  }
+
+  /** Exchange currency id -> unified code (XBT -> BTC and the like). */
+  safeCurrencyCode(currencyId: string | undefined, currency?: Currency): string | undefined {
+    if (currencyId === undefined || currencyId === '') return currency?.code;
+    const known = this.#store.currenciesById[currencyId];
+    if (known !== undefined) return known.code;
+    return this.commonCurrencyCode(currencyId.toUpperCase());
+  }
+
+  commonCurrencyCode(code: string): string {
+    return this.spec.commonCurrencies?.[code] ?? code;
+  }
+
+  // ---- precision (exact decimal strings) ----
+  amountToPrecision(symbol: string, amount: number | string): string {
+    const market = this.market(symbol);
+    const out = this.toPrecision(amount, TRUNCATE, market.precision.amount);
+    if (dIsZero(out)) {
+      throw new InvalidOrder(
+        `${this.id} amount of ${symbol} must be greater than minimum amount precision of ${market.precision.amount}`,
+        { exchange: this.id },
+      );
+    }
+    return out;
+  }
+  priceToPrecision(symbol: string, price: number | string): string {
+    return this.toPrecision(price, ROUND, this.market(symbol).precision.price);
+  }
+  costToPrecision(symbol: string, cost: number | string): string {
+    const m = this.market(symbol);
+    return this.toPrecision(cost, TRUNCATE, m.precision.cost ?? m.precision.price);
+  }
+  currencyToPrecision(code: string, amount: number | string): string {
+    return this.toPrecision(amount, ROUND, this.currency(code).precision);
+  }
+  private toPrecision(x: number | string, rounding: number, precision: number | undefined): string {
+    if (typeof x === 'number' && !Number.isFinite(x)) {
+      throw new InvalidOrder(`${this.id} invalid number ${x}`, { exchange: this.id });
+    }
+    try {
+      if (precision === undefined) return decimalToPrecision(x, rounding, 18, DECIMAL_PLACES, NO_PADDING);
+      return decimalToPrecision(
+        x,
+        rounding,
+        precision,
+        this.precisionMode === TICK_SIZE ? TICK_SIZE : this.precisionMode,
+        NO_PADDING,
+      );
+    } catch (e) {
+      throw new InvalidOrder(`${this.id} invalid number ${String(x)}: ${(e as Error).message}`, { exchange: this.id });
+    }
+  }
+
+  // ---- input checks: nothing leaves with bad input ----
+  /** Validates createOrder arguments; returns the market. Exchanges call this first. */
+  checkOrder(symbol: string, type: string, side: string, amount: unknown, price: unknown): Market {
+    const market = this.market(symbol);
+    if (side !== 'buy' && side !== 'sell') {
+      throw new InvalidOrder(`${this.id} order side must be "buy" or "sell", got ${String(side)}`, {
+        exchange: this.id,
+      });
+    }
+    if (typeof type !== 'string' || type === '') {
+      throw new InvalidOrder(`${this.id} order type is required`, { exchange: this.id });
+    }
+    this.checkPositive('amount', amount, true);
+    if (type === 'limit' && (price === undefined || price === null)) {
+      throw new ArgumentsRequired(`${this.id} a limit order requires a price`, { exchange: this.id });
+    }
+    if (price !== undefined && price !== null) this.checkPositive('price', price, true);
+    return market;
+  }
+
+  /** A finite positive number or decimal string; throws InvalidOrder otherwise (ArgumentsRequired when absent). */
+  checkPositive(name: string, value: unknown, required: boolean): void {
+    if (value === undefined || value === null) {
+      if (required) throw new ArgumentsRequired(`${this.id} ${name} is required`, { exchange: this.id });
+      return;
+    }
+    const n =
+      typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (!Number.isFinite(n) || n <= 0) {
+      throw new InvalidOrder(`${this.id} ${name} must be a positive finite number, got ${String(value)}`, {
+        exchange: this.id,
+      });
+    }
+  }
+
+  requireArgument(name: string, value: unknown, method: string): void {
+    if (value === undefined || value === null || value === '') {
+      throw new ArgumentsRequired(`${this.id} ${method}() requires a ${name} argument`, { exchange: this.id });
+    }
+  }
+
+  // ---- sandbox ----
+  setSandboxMode(enabled: boolean): void {
+    if (enabled === this.#sandbox) return;
+    const test = this.spec.urls.test;
+    if (enabled && test === undefined) {
+      throw new NotSupported(`${this.id} has no testnet / sandbox urls`, { exchange: this.id });
+    }
+    const urls = this.urls;
+    if (enabled) {
+      urls['apiBackup'] = urls.api;
+      urls.api = { ...urls.api, ...test };
+    } else {
+      urls.api = (urls['apiBackup'] as Record<string, string> | undefined) ?? this.spec.urls.api;
+    }
+    this.#sandbox = enabled;
+  }
+  get sandbox(): boolean {
+    return this.#sandbox;
+  }
+
+  // ---- request pipeline ----
+  /** Turns an endpoint call into a concrete HTTP request. Exchanges override this for signing. */
+  sign(
+    path: string,
+    api: string,
+    method: string,
+    params: Dict,
+    headers?: Record<string, string>,
+    body?: string,
+  ): SignedRequest {
+    let url = `${this.apiUrl(api)}/${path}`;
+    const query = urlencodeParams(params);
+    if (method === 'GET' || method === 'DELETE') {
+      if (query !== '') url += `?${query}`;
+      return { url, method, headers };
+    }
+    return {
+      url,
+      method,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: body ?? query,
+    };
+  }
+
+  apiUrl(api: string): string {
+    const base = this.urls.api[api];
+    if (base === undefined) throw new NotSupported(`${this.id} has no url for api "${api}"`, { exchange: this.id });
+    return base;
+  }
+
+  async request(
+    path: string,
+    api = 'public',
+    method = 'GET',
+    params: Dict = {},
+    headers?: Record<string, string>,
+    body?: string,
+    config: RequestConfig = {},
+  ): Promise<any> {
+    if (this.enableRateLimit) await this.throttle(config.cost ?? 1, config.bucket);
+    const { path: imploded, rest } = implodePath(path, params);
+    const signed = this.sign(imploded, api, method.toUpperCase(), rest, headers, body);
+    return this.fetchSigned(signed);
+  }
+
+  async throttle(cost = 1, bucket?: string): Promise<void> {
+    if (this.#throttler === undefined) {
+      const opts: ConstructorParameters<typeof Throttler>[0] = {
+        rateLimit: this.rateLimit,
+        onOverflow: () => new RateLimitExceeded(`${this.id} request queue is full`, { exchange: this.id }),
+      };
+      if (this.spec.rateLimitBuckets !== undefined) opts.buckets = this.spec.rateLimitBuckets;
+      if (this.#config.throttleStore !== undefined) opts.store = this.#config.throttleStore;
+      this.#throttler = new Throttler(opts);
+    }
+    await this.#throttler.take(cost, bucket);
+  }
+
+  get throttler(): Throttler | undefined {
+    return this.#throttler;
+  }
+
+  async fetchSigned(signed: SignedRequest): Promise<any> {
+    const headers: Record<string, string> = { ...this.headers, ...signed.headers };
+    if (this.userAgent !== false && headers['User-Agent'] === undefined) headers['User-Agent'] = this.userAgent;
+    const req: HttpRequest = { url: signed.url, method: signed.method, headers, body: signed.body };
+    if (this.verbose)
+      this.log(
+        'request',
+        signed.method,
+        this.redact(redactUrl(signed.url)),
+        this.redactHeaders(headers),
+        this.redact(signed.body ?? ''),
+      );
+    const fetchImpl = await this.getFetch();
+    const res = await httpFetch(fetchImpl, req, this.timeout, { exchange: this.id }, this.#dispatcher);
+    this.lastResponseHeaders = res.headers;
+    if (this.verbose)
+      this.log('response', res.status, signed.method, redactUrl(signed.url), this.redact(res.text.slice(0, 2000)));
+    return this.handleResponse(res, req);
+  }
+
+  /** Status and body checks; exchange tables first, then HTTP status, then body shape. */
+  handleResponse(res: HttpResponse, req: HttpRequest): any {
+    const text = res.text;
+    const trimmed = text.trimStart();
+    const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[');
+    const json = looksJson ? parseJson(text) : undefined;
+    const details: ErrorDetails = { exchange: this.id, status: res.status };
+    this.handleErrors(res.status, res.statusText, req.url, req.method, res.headers, text, json, req);
+    if (res.status >= 400 || res.status < 200) this.handleHttpStatus(res, json, details);
+    if (json === undefined) {
+      if (text === '' || trimmed === '') return this.emptyResponse(details);
+      if (looksJson)
+        throw new BadResponse(`${this.id} returned invalid or truncated JSON: ${text.slice(0, 200)}`, details);
+      if (/maintenance|maintainance/i.test(text)) throw new OnMaintenance(`${this.id} is under maintenance`, details);
+      if (trimmed.startsWith('<'))
+        throw new ExchangeNotAvailable(`${this.id} returned an HTML page: ${text.slice(0, 200)}`, details);
+      return this.nonJsonResponse(text, details);
+    }
+    return json;
+  }
+
+  /** Exchanges whose endpoints answer plain text override this; by default it is a bad response. */
+  nonJsonResponse(text: string, details: ErrorDetails): unknown {
+    throw new BadResponse(`${this.id} returned a non-JSON body: ${text.slice(0, 200)}`, details);
+  }
+  emptyResponse(details: ErrorDetails): unknown {
+    throw new NullResponse(`${this.id} returned an empty body`, details);
+  }
+
+  handleHttpStatus(res: HttpResponse, json: unknown, details: ErrorDetails): never {
+    const status = res.status;
+    const snippet = res.text.slice(0, 300);
+    const mapped = this.spec.httpExceptions?.[String(status)];
+    if (mapped !== undefined) throw new errorClasses[mapped](`${this.id} ${status} ${snippet}`, details);
+    if (status === 429) {
+      this.backOff(res.headers);
+      throw new RateLimitExceeded(`${this.id} 429 Too Many Requests ${snippet}`, details);
+    }
+    if (status === 418) {
+      this.backOff(res.headers);
+      throw new DDoSProtection(`${this.id} 418 (IP banned for exceeding rate limits) ${snippet}`, details);
+    }
+    if (status === 401) throw new AuthenticationError(`${this.id} 401 ${snippet}`, details);
+    if (status === 403) {
+      if (/cloudflare|ddos|captcha/i.test(res.text)) throw new DDoSProtection(`${this.id} 403 ${snippet}`, details);
+      throw new PermissionDenied(`${this.id} 403 ${snippet}`, details);
+    }
+    if (status === 408 || status === 504) throw new RequestTimeout(`${this.id} ${status} ${snippet}`, details);
+    if (status === 503 && /maintenance/i.test(res.text)) throw new OnMaintenance(`${this.id} 503 ${snippet}`, details);
+    if (status >= 500) throw new ExchangeNotAvailable(`${this.id} ${status} ${snippet}`, details);
+    if (status === 404 && json === undefined) throw new ExchangeNotAvailable(`${this.id} 404 ${snippet}`, details);
+    if (status >= 400) throw new BadRequest(`${this.id} ${status} ${snippet}`, details);
+    throw new BadResponse(`${this.id} unexpected status ${status} ${snippet}`, details);
+  }
+
+  private backOff(headers: Record<string, string>): void {
+    const retryAfter = Number(headers['retry-after']);
+    if (this.#throttler !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
+      this.#throttler.penalize(retryAfter * 1000);
+    }
+  }
+
+  /**
+   * Exchange-specific error detection on every response (also 200s that carry an error payload).
+   * Throw to signal an error; return to continue with the default checks.
+   */
+  handleErrors(
+    _status: number,
+    _statusText: string,
+    _url: string,
+    _method: string,
+    _responseHeaders: Record<string, string>,
+    _body: string,
+    _json: any,
+    _request: HttpRequest,
+  ): void {}
+
+  /** Throws the class mapped to `key` in spec.exceptions.exact, if any. */
+  throwExactlyMatched(key: string | number | undefined, message: string, status?: number): void {
+    if (key === undefined) return;
+    const name = this.spec.exceptions?.exact?.[String(key)];
+    if (name !== undefined) throw this.makeError(name, message, key, status);
+  }
+  /** Throws the class of the first spec.exceptions.broad substring found in `text`, if any. */
+  throwBroadlyMatched(text: string | undefined, message: string, code?: string | number, status?: number): void {
+    if (text === undefined) return;
+    const broad = this.spec.exceptions?.broad;
+    if (broad === undefined) return;
+    for (const [needle, name] of Object.entries(broad)) {
+      if (text.includes(needle)) throw this.makeError(name, message, code, status);
+    }
+  }
+  makeError(name: ErrorName, message: string, code?: string | number, status?: number): BaseError {
+    const cls: ErrorClass = errorClasses[name];
+    return new cls(`${this.id} ${this.redact(message)}`, { exchange: this.id, code, status });
+  }
+
+  // ---- transport plumbing ----
+  private async getFetch(): Promise<FetchLike> {
+    if (this.#fetch !== undefined) return this.#fetch;
+    const proxy = this.httpsProxy ?? this.httpProxy;
+    if (proxy !== undefined) {
+      const undici = await import('undici');
+      this.#dispatcher = new undici.ProxyAgent(proxy);
+      this.#fetch = undici.fetch as unknown as FetchLike;
+      return this.#fetch;
+    }
+    this.#fetch = globalThis.fetch as unknown as FetchLike;
+    return this.#fetch;
+  }
+
+  log(...args: unknown[]): void {
+    (this.#config.log ?? console.log)(...args);
+  }
+
+  /** Replaces every configured secret in `text` with ***. */
+  redact(text: string): string {
+    let out = text;
+    for (const v of Object.values(this.#secrets)) {
+      if (typeof v === 'string' && v.length >= 4) out = out.split(v).join('***');
+    }
+    return out;
+  }
+  private redactHeaders(headers: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) {
+      out[k] = /key|sign|secret|pass|token|auth|nonce|timestamp/i.test(k) ? '***' : this.redact(v);
+    }
+    return out;
+  }
+
+  // ---- unified API: everything exists; what an exchange does not implement throws NotSupported ----
+  protected notSupported(method: string): never {
+    throw new NotSupported(`${this.id} ${method}() is not supported yet`, { exchange: this.id });
+  }
+  async fetchMarkets(_params?: Dict): Promise<Market[]> {
+    return this.notSupported('fetchMarkets');
+  }
+  async fetchCurrencies(_params?: Dict): Promise<Record<string, Currency>> {
+    return this.notSupported('fetchCurrencies');
+  }
+  async fetchTicker(_symbol: string, _params?: Dict): Promise<Ticker> {
+    return this.notSupported('fetchTicker');
+  }
+  async fetchTickers(_symbols?: string[], _params?: Dict): Promise<Tickers> {
+    return this.notSupported('fetchTickers');
+  }
+  async fetchOrderBook(_symbol: string, _limit?: number, _params?: Dict): Promise<OrderBook> {
+    return this.notSupported('fetchOrderBook');
+  }
+  async fetchTrades(_symbol: string, _since?: number, _limit?: number, _params?: Dict): Promise<Trade[]> {
+    return this.notSupported('fetchTrades');
+  }
+  async fetchOHLCV(
+    _symbol: string,
+    _timeframe?: string,
+    _since?: number,
+    _limit?: number,
+    _params?: Dict,
+  ): Promise<OHLCV[]> {
+    return this.notSupported('fetchOHLCV');
+  }
+  async fetchTime(_params?: Dict): Promise<number> {
+    return this.notSupported('fetchTime');
+  }
+  async fetchStatus(_params?: Dict): Promise<ExchangeStatus> {
+    return this.notSupported('fetchStatus');
+  }
+  async fetchBalance(_params?: Dict): Promise<Balances> {
+    return this.notSupported('fetchBalance');
+  }
+  async createOrder(
+    _symbol: string,
+    _type: string,
+    _side: OrderSide,
+    _amount: number,
+    _price?: number,
+    _params?: Dict,
+  ): Promise<Order> {
+    return this.notSupported('createOrder');
+  }
+  async editOrder(
+    _id: string,
+    _symbol: string,
+    _type: string,
+    _side: OrderSide,
+    _amount?: number,
+    _price?: number,
+    _params?: Dict,
+  ): Promise<Order> {
+    return this.notSupported('editOrder');
+  }
+  async cancelOrder(_id: string, _symbol?: string, _params?: Dict): Promise<Order> {
+    return this.notSupported('cancelOrder');
+  }
+  async cancelAllOrders(_symbol?: string, _params?: Dict): Promise<Order[]> {
+    return this.notSupported('cancelAllOrders');
+  }
+  async fetchOrder(_id: string, _symbol?: string, _params?: Dict): Promise<Order> {
+    return this.notSupported('fetchOrder');
+  }
+  async fetchOrders(_symbol?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Order[]> {
+    return this.notSupported('fetchOrders');
+  }
+  async fetchOpenOrders(_symbol?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Order[]> {
+    return this.notSupported('fetchOpenOrders');
+  }
+  async fetchClosedOrders(_symbol?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Order[]> {
+    return this.notSupported('fetchClosedOrders');
+  }
+  async fetchCanceledOrders(_symbol?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Order[]> {
+    return this.notSupported('fetchCanceledOrders');
+  }
+  async fetchMyTrades(_symbol?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Trade[]> {
+    return this.notSupported('fetchMyTrades');
+  }
+  async fetchOrderTrades(
+    _id: string,
+    _symbol?: string,
+    _since?: number,
+    _limit?: number,
+    _params?: Dict,
+  ): Promise<Trade[]> {
+    return this.notSupported('fetchOrderTrades');
+  }
+  async fetchDepositAddress(_code: string, _params?: Dict): Promise<DepositAddress> {
+    return this.notSupported('fetchDepositAddress');
+  }
+  async createDepositAddress(_code: string, _params?: Dict): Promise<DepositAddress> {
+    return this.notSupported('createDepositAddress');
+  }
+  async fetchDeposits(_code?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Transaction[]> {
+    return this.notSupported('fetchDeposits');
+  }
+  async fetchWithdrawals(_code?: string, _since?: number, _limit?: number, _params?: Dict): Promise<Transaction[]> {
+    return this.notSupported('fetchWithdrawals');
+  }
+  async fetchDepositsWithdrawals(
+    _code?: string,
+    _since?: number,
+    _limit?: number,
+    _params?: Dict,
+  ): Promise<Transaction[]> {
+    return this.notSupported('fetchDepositsWithdrawals');
+  }
+  async withdraw(
+    _code: string,
+    _amount: number,
+    _address: string,
+    _tag?: string,
+    _params?: Dict,
+  ): Promise<Transaction> {
+    return this.notSupported('withdraw');
+  }
+  async fetchTradingFee(_symbol: string, _params?: Dict): Promise<TradingFee> {
+    return this.notSupported('fetchTradingFee');
+  }
+  async fetchTradingFees(_params?: Dict): Promise<TradingFees> {
+    return this.notSupported('fetchTradingFees');
+  }
+  async fetchLedger(_code?: string, _since?: number, _limit?: number, _params?: Dict): Promise<LedgerEntry[]> {
+    return this.notSupported('fetchLedger');
+  }
+  async transfer(
+    _code: string,
+    _amount: number,
+    _fromAccount: string,
+    _toAccount: string,
+    _params?: Dict,
+  ): Promise<unknown> {
+    return this.notSupported('transfer');
+  }
+
+  // ---- CCXT conveniences ----
+  createLimitOrder(symbol: string, side: OrderSide, amount: number, price: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'limit', side, amount, price, params);
+  }
+  createMarketOrder(symbol: string, side: OrderSide, amount: number, price?: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'market', side, amount, price, params);
+  }
+  createLimitBuyOrder(symbol: string, amount: number, price: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'limit', 'buy', amount, price, params);
+  }
+  createLimitSellOrder(symbol: string, amount: number, price: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'limit', 'sell', amount, price, params);
+  }
+  createMarketBuyOrder(symbol: string, amount: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'market', 'buy', amount, undefined, params);
+  }
+  createMarketSellOrder(symbol: string, amount: number, params?: Dict): Promise<Order> {
+    return this.createOrder(symbol, 'market', 'sell', amount, undefined, params);
+  }
+
+  /** CCXT's timeframe -> seconds. */
+  parseTimeframe(timeframe: string): number {
+    const m = /^(\d+)([smhdwMy])$/.exec(timeframe);
+    if (m === null) throw new BadRequest(`${this.id} invalid timeframe ${timeframe}`, { exchange: this.id });
+    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, M: 2592000, y: 31536000 }[m[2] as 's'];
+    return Number(m[1]) * unit;
+  }
+  /** The exchange's code for a unified timeframe; BadRequest for one it does not serve. */
+  timeframeId(timeframe: string): string {
+    const id = this.timeframes[timeframe];
+    if (id === undefined)
+      throw new BadRequest(`${this.id} does not support timeframe ${timeframe}`, { exchange: this.id });
+    return String(id);
+  }
+}
+
+/** Query string for the default signer: undefined values dropped, arrays repeated, no exponent notation. */
+export function urlencodeParams(params: Dict): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    for (const item of values) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(plainString(item))}`);
+  }
+  return parts.join('&');
+}
+
+/** Numbers without exponent notation (1e-7 -> '0.0000001'), as exchanges expect. */
+export function plainString(v: unknown): string {
+  if (typeof v === 'number') {
+    const s = String(v);
+    if (!/e/i.test(s)) return s;
+    return decimalToPrecision(v, TRUNCATE, 30, DECIMAL_PLACES, NO_PADDING);
+  }
+  if (v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v as string | boolean | bigint);
+}
+
+function installImplicitApi(cls: ExchangeClass): void {
+  implicitInstalled.add(cls);
+  const proto = cls.prototype as unknown as Record<string, unknown>;
+  for (const [section, methods] of Object.entries(cls.spec.api)) {
+    const sectionName = camelPath(section, false);
+    for (const [method, table] of Object.entries(methods) as [HttpMethod, Record<string, unknown>][]) {
+      const verb = method.toUpperCase();
+      const methodName = verb.charAt(0) + verb.slice(1).toLowerCase();
+      for (const [path, entry] of Object.entries(table)) {
+        const name = `${sectionName}${methodName}${camelPath(path)}`;
+        if (Object.prototype.hasOwnProperty.call(proto, name)) continue;
+        const cost = typeof entry === 'number' ? entry : ((entry as { cost?: number }).cost ?? 1);
+        const bucket = typeof entry === 'object' ? (entry as { bucket?: string }).bucket : undefined;
+        const config: RequestConfig = bucket === undefined ? { cost } : { cost, bucket };
+        Object.defineProperty(proto, name, {
+          value: function (this: Exchange, params: Dict = {}, context: Dict = {}) {
+            return this.request(path, section, verb, params, undefined, undefined, { ...config, ...context });
+          },
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+  }
+}
+
+/** `has`, generated from code: a unified method is there when the class overrides it, unless the spec says otherwise. */
+export function hasOf(cls: ExchangeClass): Has {
+  const cached = hasCache.get(cls);
+  if (cached !== undefined) return cached;
+  const base = Exchange.prototype as unknown as Record<string, unknown>;
+  const proto = cls.prototype as unknown as Record<string, unknown>;
+  const has: Has = {};
+  for (const types of ['spot', 'margin', 'swap', 'future', 'option'] as const)
+    has[types] = cls.spec.marketTypes.includes(types);
+  has.sandbox = cls.spec.urls.test !== undefined;
+  for (const m of UNIFIED_METHODS) has[m] = proto[m] !== base[m];
+  Object.assign(has, cls.spec.has);
+  hasCache.set(cls, has);
+  return has;
+}
