@@ -650,7 +650,11 @@ export abstract class Exchange {
 
   /** Exchanges whose endpoints answer plain text override this; by default it is a bad response. */
   nonJsonResponse(text: string, details: ErrorDetails): unknown {
-    throw new BadResponse(`${this.id} returned a non-JSON body: ${text.slice(0, 200)}`, details);
+    throw new BadResponse(`${this.id} returned a non-JSON body: ${this.snippet(text)}`, details);
+  }
+  /** A piece of a response body fit for an error message: short, secrets and signatures removed. */
+  snippet(text: string, length = 300): string {
+    return this.redact(redactUrl(text.slice(0, length)));
   }
   emptyResponse(details: ErrorDetails): unknown {
     throw new NullResponse(`${this.id} returned an empty body`, details);
@@ -658,7 +662,7 @@ export abstract class Exchange {
 
   handleHttpStatus(res: HttpResponse, json: unknown, details: ErrorDetails): never {
     const status = res.status;
-    const snippet = res.text.slice(0, 300);
+    const snippet = this.snippet(res.text);
     const mapped = this.spec.httpExceptions?.[String(status)];
     if (mapped !== undefined) throw new errorClasses[mapped](`${this.id} ${status} ${snippet}`, details);
     if (status === 429) {
@@ -721,7 +725,7 @@ export abstract class Exchange {
   }
   makeError(name: ErrorName, message: string, code?: string | number, status?: number): BaseError {
     const cls: ErrorClass = errorClasses[name];
-    return new cls(`${this.id} ${this.redact(message)}`, { exchange: this.id, code, status });
+    return new cls(`${this.id} ${this.snippet(message, 500)}`, { exchange: this.id, code, status });
   }
 
   // ---- transport plumbing ----
