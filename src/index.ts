@@ -21,6 +21,7 @@ export {
   decimalToPrecision,
 } from './core/decimal.js';
 export { Throttler, MemoryThrottleStore, type ThrottleStore } from './core/throttle.js';
+export { recordingFetch, replayFetch, requestKey, type Cassette, type Interaction } from './core/replay.js';
 export { createExchange, listExchanges, implementedIds, loadExchangeClass, aliases } from './registry.js';
 export { binance } from './exchanges/binance/binance.js';
 export { bitstamp } from './exchanges/bitstamp/bitstamp.js';
