@@ -1,0 +1,218 @@
+/**
+ * Subscriptions over shared connections, and the promises that watch calls wait on.
+ * One connection per endpoint (split when an exchange caps topics per connection); every subscription is sent
+ * again after a reconnect; a watch call waits for the next update of its topic ("message hash").
+ */
+import { ExchangeClosedByUser, NetworkError, UnsubscribeError } from '../core/errors.js';
+import { Connection, type ConnectionOptions, type WsStatus } from './connection.js';
+
+export interface Subscription {
+  /** Unique per topic, e.g. 'book:XBT/USD'. */
+  key: string;
+  url: string;
+  /** Sent on connect and after every reconnect. */
+  subscribe: unknown;
+  /** Sent to stop the topic; without it the topic is only forgotten locally. */
+  unsubscribe?: unknown;
+  /** Private topics wait for authentication first. */
+  private?: boolean;
+}
+
+interface Waiter {
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface StreamsOptions {
+  exchange: string;
+  /** Per-connection settings (heartbeats, watchdog, backoff) for a url. */
+  connection?: (url: string) => Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>>;
+  /** Topics one connection may carry; more open another connection to the same url. */
+  maxTopicsPerConnection?: number;
+  onMessage: (data: unknown, conn: Connection) => void;
+  /** After each (re)connect, before subscriptions are sent (e.g. log in for private topics). */
+  onConnected?: (conn: Connection) => void | Promise<void>;
+  /** After a reconnect: state kept from the old socket (books) must be rebuilt. */
+  onReconnect?: (conn: Connection, keys: string[]) => void;
+  onStatus?: (status: WsStatus, url: string) => void;
+  /** Errors that belong to no watch call (a handler that threw on a frame). */
+  onError?: (error: unknown) => void;
+}
+
+export class Streams {
+  private connections = new Map<string, Connection[]>();
+  private topicConn = new Map<string, Connection>();
+  private subs = new Map<string, Subscription>();
+  private waiters = new Map<string, Waiter[]>();
+  private closed = false;
+
+  constructor(readonly options: StreamsOptions) {}
+
+  /** The next value resolved for `hash`, subscribing `sub` first if it is new. */
+  watch<T>(sub: Subscription, hash: string): Promise<T> {
+    if (this.closed) return Promise.reject(new ExchangeClosedByUser(`${this.options.exchange} streams are closed`));
+    const next = this.next<T>(hash);
+    if (!this.subs.has(sub.key)) {
+      this.subs.set(sub.key, sub);
+      const conn = this.connectionFor(sub.url);
+      this.topicConn.set(sub.key, conn);
+      conn.connect().then(
+        () => {
+          // onOpen already sent every known topic on a fresh connect; send this one if it came later.
+          if (conn.status === 'connected' && this.sentOn.get(sub.key) !== conn.generation)
+            this.sendSubscribe(conn, sub);
+        },
+        (e: unknown) => this.reject(hash, e),
+      );
+    }
+    return next;
+  }
+
+  private sentOn = new Map<string, number>();
+
+  private sendSubscribe(conn: Connection, sub: Subscription): void {
+    this.sentOn.set(sub.key, conn.generation);
+    const messages = Array.isArray(sub.subscribe) ? sub.subscribe : [sub.subscribe];
+    for (const m of messages) conn.send(m);
+  }
+
+  /** Registers a waiter for `hash` without subscribing anything. */
+  next<T>(hash: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const list = this.waiters.get(hash);
+      if (list === undefined) this.waiters.set(hash, [{ resolve, reject }]);
+      else list.push({ resolve, reject });
+    });
+  }
+
+  hasWaiters(hash: string): boolean {
+    return (this.waiters.get(hash)?.length ?? 0) > 0;
+  }
+
+  resolve(hash: string, value: unknown): void {
+    const list = this.waiters.get(hash);
+    if (list === undefined || list.length === 0) return;
+    this.waiters.delete(hash);
+    for (const w of list) w.resolve(value);
+  }
+
+  reject(hash: string, error: unknown): void {
+    const list = this.waiters.get(hash);
+    if (list === undefined) return;
+    this.waiters.delete(hash);
+    for (const w of list) w.reject(error);
+  }
+
+  /** Rejects every waiter whose hash starts with `prefix` (a failed subscription, a closed connection). */
+  rejectMatching(prefix: string, error: unknown): void {
+    for (const hash of [...this.waiters.keys()]) if (hash.startsWith(prefix)) this.reject(hash, error);
+  }
+
+  isSubscribed(key: string): boolean {
+    return this.subs.has(key);
+  }
+
+  subscription(key: string): Subscription | undefined {
+    return this.subs.get(key);
+  }
+
+  /** Sends the topic's subscribe message again on its connection (a resync of one symbol). */
+  resubscribe(key: string): void {
+    const sub = this.subs.get(key);
+    const conn = this.topicConn.get(key);
+    if (sub === undefined || conn === undefined || conn.status !== 'connected') return;
+    if (sub.unsubscribe !== undefined) {
+      const messages = Array.isArray(sub.unsubscribe) ? sub.unsubscribe : [sub.unsubscribe];
+      for (const m of messages) conn.send(m);
+    }
+    this.sendSubscribe(conn, sub);
+  }
+
+  /** Stops a topic without touching the connection or other topics. */
+  unsubscribe(key: string, hashPrefix?: string): void {
+    const sub = this.subs.get(key);
+    if (sub === undefined) return;
+    this.subs.delete(key);
+    this.sentOn.delete(key);
+    const conn = this.topicConn.get(key);
+    this.topicConn.delete(key);
+    if (hashPrefix !== undefined)
+      this.rejectMatching(hashPrefix, new UnsubscribeError(`${this.options.exchange} unsubscribed ${key}`));
+    if (conn !== undefined && conn.status === 'connected' && sub.unsubscribe !== undefined) {
+      const messages = Array.isArray(sub.unsubscribe) ? sub.unsubscribe : [sub.unsubscribe];
+      try {
+        for (const m of messages) conn.send(m);
+      } catch {
+        // The socket went away meanwhile: the topic is forgotten locally, which is all that is left to do.
+      }
+    }
+  }
+
+  /** Status of every connection, by url. */
+  status(): Record<string, WsStatus> {
+    const out: Record<string, WsStatus> = {};
+    for (const [url, list] of this.connections) {
+      list.forEach((c, i) => {
+        out[list.length > 1 ? `${url}#${i}` : url] = c.status;
+      });
+    }
+    return out;
+  }
+
+  connection(url: string): Connection | undefined {
+    return this.connections.get(url)?.[0];
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const list of this.connections.values()) for (const c of list) c.close();
+    this.connections.clear();
+    this.topicConn.clear();
+    this.subs.clear();
+    const err = new ExchangeClosedByUser(`${this.options.exchange} streams closed`);
+    for (const hash of [...this.waiters.keys()]) this.reject(hash, err);
+  }
+
+  private connectionFor(url: string): Connection {
+    const list = this.connections.get(url) ?? [];
+    const cap = this.options.maxTopicsPerConnection ?? Infinity;
+    for (const c of list) {
+      let topics = 0;
+      for (const tc of this.topicConn.values()) if (tc === c) topics++;
+      if (topics < cap) return c;
+    }
+    const conn = new Connection({
+      ...this.options.connection?.(url),
+      url,
+      exchange: this.options.exchange,
+      onMessage: this.options.onMessage,
+      onStatus: (status, c) => {
+        this.options.onStatus?.(status, c.url);
+        if (status === 'reconnecting') {
+          const keys = this.keysOn(c);
+          this.options.onReconnect?.(c, keys);
+        }
+      },
+      onError: (e) => {
+        // Socket-level failures are handled by reconnection; anything else goes to the owner.
+        if (!(e instanceof NetworkError)) this.options.onError?.(e);
+      },
+      onOpen: async (c) => {
+        await this.options.onConnected?.(c);
+        for (const key of this.keysOn(c)) {
+          const sub = this.subs.get(key);
+          if (sub !== undefined) this.sendSubscribe(c, sub);
+        }
+      },
+    });
+    list.push(conn);
+    this.connections.set(url, list);
+    return conn;
+  }
+
+  private keysOn(conn: Connection): string[] {
+    const keys: string[] = [];
+    for (const [k, c] of this.topicConn) if (c === conn) keys.push(k);
+    return keys;
+  }
+}
