@@ -31,7 +31,7 @@ import { httpFetch, redactUrl, type FetchLike, type HttpRequest, type HttpRespon
 import { MarketStore } from './markets.js';
 import { DECIMAL_PLACES, NO_PADDING, ROUND, TICK_SIZE, TRUNCATE, decimalToPrecision, dIsZero } from './decimal.js';
 import { Throttler, type ThrottleStore } from './throttle.js';
-import { UNIFIED_METHODS, type ExchangeSpec, type Has, type HttpMethod, type Urls } from './spec.js';
+import { UNIFIED_METHODS, type ExchangeSpec, type Has, type HttpMethod, type Urls, type WatchMethod } from './spec.js';
 import type {
   Balances,
   Currency,
@@ -96,7 +96,36 @@ export interface RequestConfig {
   bucket?: string;
 }
 
-type ExchangeClass = { spec: ExchangeSpec; prototype: Exchange };
+/** What an exchange's ws.ts exports: a handler class serving the watch methods it declares in spec.has. */
+export interface StreamHandlerLike {
+  watchTicker?(symbol: string, params?: Dict): Promise<Ticker>;
+  watchTickers?(symbols?: string[], params?: Dict): Promise<Tickers>;
+  watchOrderBook?(symbol: string, limit?: number, params?: Dict): Promise<OrderBook>;
+  watchTrades?(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]>;
+  watchOHLCV?(symbol: string, timeframe?: string, since?: number, limit?: number, params?: Dict): Promise<OHLCV[]>;
+  watchBalance?(params?: Dict): Promise<Balances>;
+  watchOrders?(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]>;
+  watchMyTrades?(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]>;
+  /** Stops one stream (used when a `stream()` iterator ends). */
+  unwatch?(method: WatchMethod, args: unknown[]): void;
+  status(): Record<string, string>;
+  close(): void;
+}
+export type StreamHandlerClass = new (exchange: any) => StreamHandlerLike;
+
+type ExchangeClass = { spec: ExchangeSpec; prototype: Exchange; streams?: () => Promise<StreamHandlerClass> };
+
+const STREAM_KINDS = {
+  ticker: 'watchTicker',
+  tickers: 'watchTickers',
+  orderBook: 'watchOrderBook',
+  trades: 'watchTrades',
+  ohlcv: 'watchOHLCV',
+  balance: 'watchBalance',
+  orders: 'watchOrders',
+  myTrades: 'watchMyTrades',
+} as const;
+export type StreamKind = keyof typeof STREAM_KINDS;
 const implicitInstalled = new WeakSet<object>();
 const hasCache = new WeakMap<object, Has>();
 const DEFAULT_USER_AGENT = 'unifex (+https://www.npmjs.com/package/unifex)';
@@ -137,6 +166,7 @@ export abstract class Exchange {
   #dispatcher: unknown;
   #lastNonce = 0;
   #sandbox = false;
+  #streams: Promise<StreamHandlerLike> | undefined;
 
   constructor(config: ExchangeConfig = {}) {
     const cls = this.constructor as unknown as ExchangeClass;
@@ -902,6 +932,72 @@ export abstract class Exchange {
     _params?: Dict,
   ): Promise<unknown> {
     return this.notSupported('transfer');
+  }
+
+  // ---- streaming: the exchange's ws.ts is loaded on the first watch call only ----
+  private async streamHandler(method: WatchMethod): Promise<StreamHandlerLike> {
+    const load = (this.constructor as unknown as ExchangeClass).streams;
+    if (this.has[method] !== true || load === undefined) this.notSupported(method);
+    this.#streams ??= load().then((Handler) => new Handler(this));
+    return this.#streams;
+  }
+  async watchTicker(symbol: string, params?: Dict): Promise<Ticker> {
+    return (await this.streamHandler('watchTicker')).watchTicker!(symbol, params);
+  }
+  async watchTickers(symbols?: string[], params?: Dict): Promise<Tickers> {
+    return (await this.streamHandler('watchTickers')).watchTickers!(symbols, params);
+  }
+  async watchOrderBook(symbol: string, limit?: number, params?: Dict): Promise<OrderBook> {
+    return (await this.streamHandler('watchOrderBook')).watchOrderBook!(symbol, limit, params);
+  }
+  async watchTrades(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+    return (await this.streamHandler('watchTrades')).watchTrades!(symbol, since, limit, params);
+  }
+  async watchOHLCV(
+    symbol: string,
+    timeframe?: string,
+    since?: number,
+    limit?: number,
+    params?: Dict,
+  ): Promise<OHLCV[]> {
+    return (await this.streamHandler('watchOHLCV')).watchOHLCV!(symbol, timeframe, since, limit, params);
+  }
+  async watchBalance(params?: Dict): Promise<Balances> {
+    return (await this.streamHandler('watchBalance')).watchBalance!(params);
+  }
+  async watchOrders(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]> {
+    return (await this.streamHandler('watchOrders')).watchOrders!(symbol, since, limit, params);
+  }
+  async watchMyTrades(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+    return (await this.streamHandler('watchMyTrades')).watchMyTrades!(symbol, since, limit, params);
+  }
+
+  /**
+   * The same updates as an async iterator: `for await (const book of ex.stream('orderBook', 'BTC/USD'))`.
+   * Breaking out of the loop stops that stream (other streams and the connection stay).
+   */
+  async *stream(kind: StreamKind, ...args: unknown[]): AsyncGenerator<any, void, undefined> {
+    const method = STREAM_KINDS[kind];
+    const watch = this[method] as (...a: unknown[]) => Promise<unknown>;
+    try {
+      while (true) yield await watch.apply(this, args);
+    } finally {
+      if (this.#streams !== undefined) (await this.#streams).unwatch?.(method, args);
+    }
+  }
+
+  /** Connection states by url: connecting / connected / stale / reconnecting / closed. */
+  async streamStatus(): Promise<Record<string, string>> {
+    return this.#streams === undefined ? {} : (await this.#streams).status();
+  }
+
+  /** Releases every connection and timer; pending watch calls reject with ExchangeClosedByUser. */
+  async close(): Promise<void> {
+    const streams = this.#streams;
+    this.#streams = undefined;
+    if (streams !== undefined) (await streams).close();
+    this.#throttler?.close();
+    this.#throttler = undefined;
   }
 
   // ---- CCXT conveniences ----

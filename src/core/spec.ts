@@ -48,6 +48,19 @@ export const UNIFIED_METHODS = [
   'transfer',
 ] as const;
 export type UnifiedMethod = (typeof UNIFIED_METHODS)[number];
+
+/** Streaming methods; an exchange declares the ones its ws.ts handler serves in spec.has. */
+export const WATCH_METHODS = [
+  'watchTicker',
+  'watchTickers',
+  'watchOrderBook',
+  'watchTrades',
+  'watchOHLCV',
+  'watchBalance',
+  'watchOrders',
+  'watchMyTrades',
+] as const;
+export type WatchMethod = (typeof WATCH_METHODS)[number];
 export type Has = Partial<
   Record<
     UnifiedMethod | 'CORS' | 'spot' | 'margin' | 'swap' | 'future' | 'option' | 'sandbox' | (string & {}),

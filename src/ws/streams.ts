@@ -28,7 +28,7 @@ export interface StreamsOptions {
   /** Per-connection settings (heartbeats, watchdog, backoff) for a url. */
   connection?: (url: string) => Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>>;
   /** Topics one connection may carry; more open another connection to the same url. */
-  maxTopicsPerConnection?: number;
+  maxTopicsPerConnection?: number | undefined;
   onMessage: (data: unknown, conn: Connection) => void;
   /** After each (re)connect, before subscriptions are sent (e.g. log in for private topics). */
   onConnected?: (conn: Connection) => void | Promise<void>;

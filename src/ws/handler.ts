@@ -1,0 +1,157 @@
+/**
+ * The base of every exchange's ws.ts: owns the Streams, the local books and the bounded caches, and holds
+ * the rules every exchange shares — a book is published only while it is in sync, a gap / failed checksum /
+ * crossed book resynchronises that symbol alone, and state tied to a dropped socket is rebuilt after reconnect.
+ */
+import type { Exchange, StreamHandlerLike } from '../core/exchange.js';
+import type { WatchMethod } from '../core/spec.js';
+import type { Dict, OrderBook, Trade } from '../core/types.js';
+import { RingCache } from './cache.js';
+import type { Connection, ConnectionOptions } from './connection.js';
+import { LocalOrderBook } from './orderbook.js';
+import { Streams } from './streams.js';
+
+export interface StreamLimits {
+  /** Trades kept per symbol (default 1000). */
+  trades: number;
+  /** Candles kept per symbol and timeframe (default 1000). */
+  ohlcv: number;
+  /** Orders and my trades kept (default 1000). */
+  orders: number;
+}
+
+export abstract class StreamHandler<E extends Exchange = Exchange> implements StreamHandlerLike {
+  readonly streams: Streams;
+  readonly limits: StreamLimits;
+  protected readonly books = new Map<string, LocalOrderBook>();
+  protected readonly tradeCaches = new Map<string, RingCache<Trade>>();
+  /** Resyncs per symbol, for diagnostics and tests. */
+  readonly resyncs = new Map<string, number>();
+
+  constructor(readonly exchange: E) {
+    const ws = (exchange.options['ws'] ?? {}) as Partial<StreamLimits> & Dict;
+    this.limits = {
+      trades: typeof ws.trades === 'number' ? ws.trades : 1000,
+      ohlcv: typeof ws.ohlcv === 'number' ? ws.ohlcv : 1000,
+      orders: typeof ws.orders === 'number' ? ws.orders : 1000,
+    };
+    this.streams = new Streams({
+      exchange: exchange.id,
+      connection: (url) => this.connectionOptions(url),
+      maxTopicsPerConnection: this.maxTopicsPerConnection(),
+      onMessage: (data, conn) => this.handleMessage(data, conn),
+      onConnected: (conn) => this.onConnected(conn),
+      onReconnect: (conn, keys) => this.onReconnect(conn, keys),
+    });
+  }
+
+  /** Routes one parsed frame. */
+  abstract handleMessage(data: unknown, conn: Connection): void;
+
+  /** Heartbeat, watchdog and backoff for a url (exchanges override where their protocol says so). */
+  protected connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
+    return {};
+  }
+  protected maxTopicsPerConnection(): number | undefined {
+    return undefined;
+  }
+  /** Runs after every (re)connect before subscriptions are sent again (log in for private topics here). */
+  protected async onConnected(_conn: Connection): Promise<void> {}
+
+  /** A dropped socket invalidates every book it carried; they rebuild from the fresh snapshot. */
+  protected onReconnect(_conn: Connection, keys: string[]): void {
+    for (const key of keys) {
+      const symbol = this.bookSymbolOfKey(key);
+      if (symbol !== undefined) this.books.get(symbol)?.invalidate();
+    }
+  }
+
+  /** Which symbol's book a subscription key carries (keys of the form 'book:<symbol>' by default). */
+  protected bookSymbolOfKey(key: string): string | undefined {
+    return key.startsWith('book:') ? key.slice(5) : undefined;
+  }
+
+  wsUrl(name = 'public'): string {
+    const ws = this.exchange.urls.ws;
+    const url = typeof ws === 'string' ? ws : ws?.[name];
+    if (url === undefined) throw new Error(`${this.exchange.id} has no websocket url "${name}"`);
+    return url;
+  }
+
+  protected book(symbol: string, depth?: number, keepRaw = false): LocalOrderBook {
+    let book = this.books.get(symbol);
+    if (book === undefined) {
+      book = new LocalOrderBook(symbol, depth, keepRaw);
+      this.books.set(symbol, book);
+    }
+    return book;
+  }
+
+  /**
+   * Resolves watchers of a book that is in sync; a crossed book is not published but resynchronised.
+   * Returns false when the book could not be published.
+   */
+  protected publishBook(symbol: string, limit?: number): boolean {
+    const book = this.books.get(symbol);
+    if (book === undefined || book.state !== 'live') return false;
+    if (book.isCrossed()) {
+      this.resync(symbol, 'crossed book');
+      return false;
+    }
+    const hash = `orderbook:${symbol}`;
+    if (this.streams.hasWaiters(hash)) this.streams.resolve(hash, book.snapshot(limit) satisfies OrderBook);
+    return true;
+  }
+
+  /**
+   * The symbol's book cannot be trusted (gap, checksum, crossed): drop it and ask for a fresh snapshot for this
+   * symbol only. Its watchers keep waiting and get the rebuilt book, never the stale one.
+   */
+  protected resync(symbol: string, _reason: string): void {
+    this.books.get(symbol)?.invalidate();
+    this.resyncs.set(symbol, (this.resyncs.get(symbol) ?? 0) + 1);
+    this.requestSnapshot(symbol);
+  }
+
+  /** How an exchange refetches one symbol's book: by default, subscribe to its topic again. */
+  protected requestSnapshot(symbol: string): void {
+    this.streams.resubscribe(`book:${symbol}`);
+  }
+
+  protected tradeCache(symbol: string): RingCache<Trade> {
+    let cache = this.tradeCaches.get(symbol);
+    if (cache === undefined) {
+      cache = new RingCache<Trade>(this.limits.trades);
+      this.tradeCaches.set(symbol, cache);
+    }
+    return cache;
+  }
+
+  /** Stops one stream when its iterator ends; exchanges map (method, args) to their subscription key. */
+  unwatch(method: WatchMethod, args: unknown[]): void {
+    const key = this.subscriptionKey(method, args);
+    if (key === undefined) return;
+    this.streams.unsubscribe(key);
+    const symbol = this.bookSymbolOfKey(key);
+    if (symbol !== undefined) this.books.delete(symbol);
+  }
+
+  protected subscriptionKey(method: WatchMethod, args: unknown[]): string | undefined {
+    const symbol = typeof args[0] === 'string' ? args[0] : undefined;
+    if (symbol === undefined) return undefined;
+    if (method === 'watchOrderBook') return `book:${symbol}`;
+    if (method === 'watchTrades') return `trades:${symbol}`;
+    if (method === 'watchTicker') return `ticker:${symbol}`;
+    return undefined;
+  }
+
+  status(): Record<string, string> {
+    return this.streams.status();
+  }
+
+  close(): void {
+    this.streams.close();
+    this.books.clear();
+    this.tradeCaches.clear();
+  }
+}
