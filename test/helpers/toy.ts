@@ -26,7 +26,7 @@ export class toy extends Exchange {
 
   constructor(config: ExchangeConfig & { base?: string } = {}) {
     const base = config.base ?? 'http://127.0.0.1:1';
-    super({ ...config, urls: { api: { public: `${base}/public`, private: `${base}/private` } } });
+    super({ ...config, urls: { ...config.urls, api: { public: `${base}/public`, private: `${base}/private` } } });
   }
 
   override sign(path: string, api: string, method: string, params: Dict): SignedRequest {
