@@ -1,0 +1,755 @@
+/**
+ * Pure parsers for Kraken's REST answers (https://docs.kraken.com/api/docs/rest-api/). No I/O, no clock, no `this`:
+ * whatever needs the loaded markets or currencies comes in as a resolver function. Money stays a decimal string
+ * until the core build* helpers.
+ */
+import {
+  buildBalance,
+  buildLedgerEntry,
+  buildOHLCV,
+  buildOrder,
+  buildTicker,
+  buildTrade,
+  buildTradingFee,
+  buildTransaction,
+  type BalanceInput,
+  type FeeInput,
+} from '../../core/build.js';
+import {
+  dAbs,
+  dAdd,
+  dDiv,
+  dGe,
+  dIsZero,
+  dLt,
+  dMul,
+  precisionFromTick,
+  toDecimal,
+  toNumber,
+} from '../../core/decimal.js';
+import type {
+  Balances,
+  BookLevel,
+  Currency,
+  LedgerEntry,
+  Market,
+  OHLCV,
+  Order,
+  OrderBook,
+  OrderSide,
+  OrderStatus,
+  Ticker,
+  Trade,
+  TradingFee,
+  Transaction,
+} from '../../core/types.js';
+import { bool, str } from '../../core/util.js';
+
+/** Exchange currency id -> unified code. */
+export type CodeOf = (id: string | undefined) => string | undefined;
+/** Exchange pair id or altname -> market (known, or guessed for delisted pairs). */
+export type MarketOf = (pairId: string | undefined) => Market | undefined;
+
+type Num = string | number;
+
+// ---------------------------------------------------------------------------------------------------------------
+// raw shapes, as documented
+
+export interface RawAsset {
+  aclass?: string;
+  altname?: string;
+  decimals?: Num;
+  display_decimals?: Num;
+  collateral_value?: Num;
+  margin_rate?: Num;
+  status?: string;
+}
+
+export interface RawAssetPair {
+  altname?: string;
+  wsname?: string;
+  aclass_base?: string;
+  base?: string;
+  aclass_quote?: string;
+  quote?: string;
+  lot?: string;
+  cost_decimals?: Num;
+  pair_decimals?: Num;
+  lot_decimals?: Num;
+  lot_multiplier?: Num;
+  leverage_buy?: Num[];
+  leverage_sell?: Num[];
+  fees?: [Num, Num][];
+  fees_maker?: [Num, Num][];
+  fee_volume_currency?: string;
+  margin_call?: Num;
+  margin_stop?: Num;
+  ordermin?: Num;
+  costmin?: Num;
+  tick_size?: Num;
+  status?: string;
+}
+
+/** Ticker fields are [today, last 24 hours] pairs (a/b are [price, whole lot volume, lot volume]). */
+export interface RawTicker {
+  a?: Num[];
+  b?: Num[];
+  c?: Num[];
+  v?: Num[];
+  p?: Num[];
+  t?: number[];
+  l?: Num[];
+  h?: Num[];
+  o?: Num;
+}
+
+export interface RawBook {
+  asks?: Num[][];
+  bids?: Num[][];
+}
+
+/** [time (s), open, high, low, close, vwap, volume, count] */
+export type RawCandle = [number, Num, Num, Num, Num, Num, Num, number];
+
+/** [price, volume, time (s), 'b'|'s', 'm'|'l', misc, trade_id] (trade_id on current API versions). */
+export type RawPublicTrade = [Num, Num, Num, string, string, string, (number | string)?];
+
+export interface RawOwnTrade {
+  id?: string;
+  ordertxid?: string;
+  postxid?: string;
+  pair?: string;
+  time?: Num;
+  type?: string;
+  ordertype?: string;
+  price?: Num;
+  cost?: Num;
+  fee?: Num;
+  vol?: Num;
+  margin?: Num;
+  leverage?: Num;
+  misc?: string;
+  trade_id?: number | string;
+  maker?: boolean;
+}
+
+export interface RawOrderDescription {
+  pair?: string;
+  type?: string;
+  ordertype?: string;
+  price?: string;
+  price2?: string;
+  leverage?: string;
+  order?: string;
+  close?: string;
+}
+
+export interface RawOrder {
+  id?: string;
+  txid?: string | string[];
+  order_id?: string;
+  amend_id?: string;
+  refid?: string | null;
+  userref?: number | string | null;
+  cl_ord_id?: string | null;
+  status?: string;
+  reason?: string | null;
+  opentm?: Num;
+  closetm?: Num;
+  starttm?: Num;
+  expiretm?: Num;
+  descr?: RawOrderDescription | string;
+  vol?: Num;
+  vol_exec?: Num;
+  cost?: Num;
+  fee?: Num;
+  price?: Num;
+  stopprice?: Num;
+  limitprice?: Num;
+  misc?: string;
+  oflags?: string;
+  trades?: unknown[];
+  reduce_only?: boolean;
+  trigger?: string;
+}
+
+export interface RawBalanceEx {
+  balance?: Num;
+  hold_trade?: Num;
+  credit?: Num;
+  credit_used?: Num;
+}
+
+export interface RawLedgerEntry {
+  id?: string;
+  refid?: string;
+  time?: Num;
+  type?: string;
+  subtype?: string;
+  aclass?: string;
+  asset?: string;
+  amount?: Num;
+  fee?: Num;
+  balance?: Num;
+}
+
+export interface RawFunding {
+  method?: string;
+  network?: string;
+  aclass?: string;
+  asset?: string;
+  refid?: string;
+  txid?: string;
+  info?: string;
+  amount?: Num;
+  fee?: Num;
+  time?: Num;
+  status?: string;
+  'status-prop'?: string;
+  key?: string;
+}
+
+export interface RawFeeTier {
+  fee?: Num;
+  minfee?: Num;
+  maxfee?: Num;
+  nextfee?: Num | null;
+  tiervolume?: Num;
+  nextvolume?: Num | null;
+}
+
+export interface RawTradeVolume {
+  currency?: string;
+  volume?: Num;
+  fees?: Record<string, RawFeeTier>;
+  fees_maker?: Record<string, RawFeeTier>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// small helpers
+
+/** Unix seconds (possibly fractional, as number or string) -> integer ms, without float rounding. */
+export function msFromSeconds(v: unknown): number | undefined {
+  const d = toDecimal(v);
+  if (d === undefined) return undefined;
+  const ms = dMul(d, '1000');
+  const dot = ms.indexOf('.');
+  return Number(dot === -1 ? ms : ms.slice(0, dot));
+}
+
+/** Kraken fills absent prices with "0" / "0.00000": treat a zero as absent. */
+function nonZero(v: unknown): string | undefined {
+  const d = toDecimal(v);
+  return d === undefined || dIsZero(d) ? undefined : d;
+}
+
+/** 10^-decimals as a tick size string: 8 -> '0.00000001'. */
+function tickOf(decimals: unknown): string | undefined {
+  const n = toNumber(toDecimal(decimals));
+  if (n === undefined || !Number.isInteger(n)) return undefined;
+  return n <= 0 ? '1' : `0.${'0'.repeat(n - 1)}1`;
+}
+
+function percentToRate(v: unknown): string | undefined {
+  const d = toDecimal(v);
+  return d === undefined ? undefined : dDiv(d, '100');
+}
+
+function num(v: string | undefined): number | undefined {
+  return toNumber(v);
+}
+
+/**
+ * Unified code of a Kraken asset. Legacy ids carry an X/Z prefix that the altname drops (XXBT/XBT, ZUSD/USD):
+ * the altname is then the name to resolve. Suffixed ids (XBT.M, ETH.S, USD.HOLD) are never prefixed.
+ */
+export function assetCode(id: string, altname: string | undefined, codeOf: CodeOf): string {
+  const prefixed = !id.includes('.') && altname !== undefined && altname !== id && /^[XZ]/.test(id);
+  return (prefixed ? codeOf(altname) : codeOf(id)) ?? id;
+}
+
+/**
+ * Base and quote ids of a pair id no longer listed: Kraken ids are 6 to 8 characters, with 4-character legacy
+ * asset ids when longer than 6.
+ */
+export function splitPairId(id: string): [string, string] {
+  const baseLength = id.length > 6 ? 4 : 3;
+  return [id.slice(0, baseLength), id.slice(baseLength, baseLength * 2)];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// reference data
+
+export function parseCurrency(id: string, raw: RawAsset, codeOf: CodeOf, fiat: readonly string[]): Currency {
+  const code = assetCode(id, raw.altname, codeOf);
+  const precision = tickOf(raw.decimals);
+  const status = raw.status;
+  const isFiat = code.endsWith('.HOLD') || fiat.includes(code);
+  return {
+    id,
+    code,
+    name: raw.altname,
+    active: status === undefined ? undefined : status === 'enabled',
+    deposit: status === undefined ? undefined : status === 'enabled' || status === 'deposit_only',
+    withdraw: status === undefined ? undefined : status === 'enabled' || status === 'withdrawal_only',
+    type: isFiat ? 'fiat' : 'crypto',
+    fee: undefined,
+    precision: num(precision),
+    limits: { amount: { min: num(precision), max: undefined }, withdraw: { min: undefined, max: undefined } },
+    networks: {},
+    info: raw,
+  };
+}
+
+function feeTiers(schedule: [Num, Num][] | undefined): [number, number][] | undefined {
+  if (!Array.isArray(schedule)) return undefined;
+  const out: [number, number][] = [];
+  for (const [volume, percent] of schedule) {
+    const v = num(toDecimal(volume));
+    const r = num(percentToRate(percent));
+    if (v !== undefined && r !== undefined) out.push([v, r]);
+  }
+  return out;
+}
+
+/**
+ * One market of AssetPairs. `baseTick` is the base asset's own precision (from Assets): an amount can never be
+ * finer than the asset itself, so the coarser of the two wins.
+ */
+export function parseMarket(id: string, raw: RawAssetPair, codeOf: CodeOf, baseTick?: string): Market {
+  const baseId = raw.base ?? '';
+  const quoteId = raw.quote ?? '';
+  const base = codeOf(baseId) ?? baseId;
+  const quote = codeOf(quoteId) ?? quoteId;
+  let amountTick = tickOf(raw.lot_decimals);
+  if (baseTick !== undefined && (amountTick === undefined || dLt(amountTick, baseTick))) amountTick = baseTick;
+  const priceTick = tickOf(raw.pair_decimals) ?? toDecimal(raw.tick_size);
+  const leverage = Array.isArray(raw.leverage_buy) ? raw.leverage_buy : [];
+  const maxLeverage = leverage.length > 0 ? leverage[leverage.length - 1] : 1;
+  const taker = percentToRate(raw.fees?.[0]?.[1]);
+  const maker = percentToRate(raw.fees_maker?.[0]?.[1]);
+  const takerTiers = feeTiers(raw.fees);
+  const makerTiers = feeTiers(raw.fees_maker);
+  const market: Market = {
+    id,
+    // synthetic pairs (ids with a ':' suffix) are not a plain base/quote
+    symbol: id.includes(':') ? id : `${base}/${quote}`,
+    base,
+    quote,
+    settle: undefined,
+    baseId,
+    quoteId,
+    settleId: undefined,
+    type: 'spot',
+    spot: true,
+    margin: leverage.length > 0,
+    swap: false,
+    future: false,
+    option: false,
+    active: raw.status === 'online',
+    contract: false,
+    linear: undefined,
+    inverse: undefined,
+    taker: num(taker),
+    maker: num(maker),
+    percentage: true,
+    tierBased: true,
+    contractSize: undefined,
+    expiry: undefined,
+    expiryDatetime: undefined,
+    strike: undefined,
+    optionType: undefined,
+    precision: { amount: num(amountTick), price: num(priceTick) },
+    limits: {
+      leverage: { min: 1, max: num(toDecimal(maxLeverage)) },
+      amount: { min: num(toDecimal(raw.ordermin)), max: undefined },
+      price: { min: undefined, max: undefined },
+      cost: { min: num(toDecimal(raw.costmin)), max: undefined },
+    },
+    created: undefined,
+    altname: raw.altname,
+    wsId: raw.wsname,
+    info: raw,
+  };
+  if (takerTiers !== undefined && makerTiers !== undefined) market['tiers'] = { taker: takerTiers, maker: makerTiers };
+  return market;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// market data
+
+/** `priceTick` bounds the derived average to the market's price precision (CCXT's convention). */
+export function parseTicker(raw: RawTicker, symbol: string, priceTick?: number): Ticker {
+  // index 1 of each pair is the rolling 24 hours
+  const vwap = raw.p?.[1];
+  const last = toDecimal(raw.c?.[0]);
+  const open = toDecimal(raw.o);
+  const average =
+    last !== undefined && open !== undefined
+      ? dDiv(dAdd(last, open), '2', priceTick === undefined ? 18 : precisionFromTick(String(priceTick)))
+      : undefined;
+  return buildTicker({
+    symbol,
+    timestamp: undefined,
+    high: raw.h?.[1],
+    low: raw.l?.[1],
+    bid: raw.b?.[0],
+    bidVolume: raw.b?.[2],
+    ask: raw.a?.[0],
+    askVolume: raw.a?.[2],
+    vwap,
+    open,
+    close: last,
+    last,
+    average,
+    baseVolume: raw.v?.[1],
+    info: raw,
+  });
+}
+
+function bookSide(levels: Num[][] | undefined, descending: boolean): BookLevel[] {
+  const out: BookLevel[] = [];
+  for (const level of Array.isArray(levels) ? levels : []) {
+    const price = num(toDecimal(level[0]));
+    const amount = num(toDecimal(level[1]));
+    if (price === undefined || amount === undefined) continue;
+    // the third element is the level's last update time, in seconds
+    const updated = toNumber(toDecimal(level[2]));
+    out.push(updated === undefined ? [price, amount] : [price, amount, updated]);
+  }
+  return out.sort((x, y) => (descending ? y[0] - x[0] : x[0] - y[0]));
+}
+
+export function parseOrderBook(raw: RawBook, symbol: string): OrderBook {
+  return {
+    symbol,
+    bids: bookSide(raw.bids, true),
+    asks: bookSide(raw.asks, false),
+    timestamp: undefined,
+    datetime: undefined,
+    nonce: undefined,
+  };
+}
+
+export function parseOHLCV(row: RawCandle): OHLCV {
+  // index 5 is the candle's vwap, 6 its volume
+  return buildOHLCV(msFromSeconds(row[0]), row[1], row[2], row[3], row[4], row[6]);
+}
+
+/** A public trade row; `fallbackId` is the `last` cursor, the only id old responses give (for the newest row). */
+export function parsePublicTrade(row: RawPublicTrade, market: Market, fallbackId?: string): Trade {
+  const tradeId = row[6];
+  return buildTrade(
+    {
+      id: tradeId !== undefined && tradeId !== null ? String(tradeId) : fallbackId,
+      timestamp: msFromSeconds(row[2]),
+      symbol: market.symbol,
+      side: row[3] === 's' ? 'sell' : 'buy',
+      type: row[4] === 'l' ? 'limit' : 'market',
+      price: row[0],
+      amount: row[1],
+      info: row,
+    },
+    market,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// account
+
+export function parseOwnTrade(raw: RawOwnTrade, market: Market | undefined): Trade {
+  const fee: FeeInput | undefined =
+    raw.fee !== undefined ? { cost: toDecimal(raw.fee), currency: market?.quote } : undefined;
+  return buildTrade(
+    {
+      id: raw.id ?? raw.postxid,
+      order: raw.ordertxid,
+      timestamp: msFromSeconds(raw.time),
+      symbol: market?.symbol,
+      type: raw.ordertype,
+      side: raw.type === 'buy' || raw.type === 'sell' ? raw.type : undefined,
+      takerOrMaker: raw.maker === undefined ? undefined : raw.maker ? 'maker' : 'taker',
+      price: toDecimal(raw.price),
+      amount: toDecimal(raw.vol),
+      cost: toDecimal(raw.cost),
+      fee,
+      info: raw,
+    },
+    market,
+  );
+}
+
+export function parseBalance(result: Record<string, RawBalanceEx>, codeOf: CodeOf, info: unknown): Balances {
+  const entries: Record<string, BalanceInput> = {};
+  for (const [id, entry] of Object.entries(result)) {
+    const code = codeOf(id);
+    if (code === undefined || entry === null || typeof entry !== 'object') continue;
+    entries[code] = { total: toDecimal(entry.balance), used: toDecimal(entry.hold_trade) ?? '0' };
+  }
+  return buildBalance(entries, info);
+}
+
+const ORDER_STATUS: Record<string, OrderStatus> = {
+  pending: 'open',
+  pending_new: 'open',
+  new: 'open',
+  open: 'open',
+  partially_filled: 'open',
+  filled: 'closed',
+  closed: 'closed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+  expired: 'expired',
+};
+
+/** Kraken's trigger order types, and what executes once they trigger. */
+const EXECUTES_AS: Record<string, string> = {
+  'stop-loss': 'market',
+  'take-profit': 'market',
+  'stop-loss-limit': 'limit',
+  'take-profit-limit': 'limit',
+  'trailing-stop-limit': 'limit',
+};
+
+interface Sentence {
+  side?: string | undefined;
+  volume?: string | undefined;
+  pair?: string | undefined;
+  kind?: string | undefined;
+  price?: string | undefined;
+  limitPrice?: string | undefined;
+}
+
+/**
+ * The human sentence AddOrder answers with (and orders carry as descr.order), e.g.
+ * "sell 0.1 LTCUSDT @ stop loss 55.0 -> limit 54.0 with 5:1 leverage" or "buy 1.25 XBTUSD @ limit 37500".
+ */
+function readSentence(text: string | undefined): Sentence {
+  if (text === undefined) return {};
+  const m =
+    /^(\w+)\s+(\S+)\s+(\S+)\s+@\s+(limit|market|stop loss|take profit|trailing stop|settle position|\S+)(?:\s+(?!->|with\b)(\S+))?(?:\s+->\s+limit\s+(\S+))?/.exec(
+      text.trim(),
+    );
+  if (m === null) return {};
+  const out: Sentence = { side: m[1], volume: m[2], pair: m[3], kind: m[4] };
+  if (m[5] !== undefined) out.price = m[5];
+  if (m[6] !== undefined) out.limitPrice = m[6];
+  return out;
+}
+
+/** 'stop loss' (+ a limit price) -> 'stop-loss-limit', as the order fields spell it. */
+function dashedType(kind: string | undefined, hasLimit: boolean): string | undefined {
+  if (kind === undefined) return undefined;
+  if (kind === 'stop loss' || kind === 'take profit' || kind === 'trailing stop') {
+    return kind.replace(' ', '-') + (hasLimit ? '-limit' : '');
+  }
+  return kind.replace(/ /g, '-');
+}
+
+/** A trailing offset such as "+50.0000%" or "-100" is not a price. */
+function isOffset(v: string | undefined): boolean {
+  return v !== undefined && (v.endsWith('%') || v.startsWith('+') || v.startsWith('-'));
+}
+
+export interface OrderContext {
+  marketOf: MarketOf;
+  /** The order was placed with oflags=viqc: the sentence's volume is a quote amount. */
+  usingCost?: boolean;
+}
+
+function orderId(raw: RawOrder): string | undefined {
+  if (typeof raw.id === 'string') return raw.id;
+  if (typeof raw.txid === 'string') return raw.txid;
+  if (Array.isArray(raw.txid) && typeof raw.txid[0] === 'string') return raw.txid[0];
+  return raw.order_id ?? raw.amend_id;
+}
+
+export function parseOrder(raw: RawOrder, ctx: OrderContext, market?: Market): Order {
+  const descr: RawOrderDescription = typeof raw.descr === 'object' && raw.descr !== null ? raw.descr : {};
+  const said = readSentence(typeof raw.descr === 'string' ? raw.descr : descr.order);
+  const fieldType = descr.ordertype;
+  const rawType = fieldType ?? dashedType(said.kind, said.limitPrice !== undefined);
+  const side = descr.type ?? said.side;
+  const found = ctx.marketOf(descr.pair ?? said.pair);
+  const m = found ?? market;
+  const id = orderId(raw) ?? '';
+
+  let price: string | undefined;
+  let trigger: string | undefined;
+  if (rawType !== undefined && /^(stop-loss|take-profit)/.test(rawType)) {
+    trigger = nonZero(fieldType !== undefined ? descr.price : said.price);
+    price = nonZero(fieldType !== undefined ? descr.price2 : said.limitPrice);
+  } else {
+    const quoted = fieldType !== undefined ? descr.price : said.price;
+    price = isOffset(quoted) ? undefined : nonZero(quoted);
+    price ??= nonZero(raw.limitprice ?? raw.price ?? descr.price2);
+  }
+  const type = rawType === undefined ? undefined : (EXECUTES_AS[rawType] ?? rawType);
+  const average = nonZero(raw.price);
+  // Kraken truncates `cost`; the builder derives it from filled * average instead.
+  const filled = toDecimal(raw.vol_exec);
+  let amount = toDecimal(raw.vol);
+  let cost: string | undefined;
+  if (amount === undefined && said.volume !== undefined) {
+    if (ctx.usingCost === true) cost = toDecimal(said.volume);
+    else amount = toDecimal(said.volume);
+  }
+  if (type === 'market' && price === undefined) price = average;
+
+  const flags = raw.oflags ?? '';
+  let fee: FeeInput | undefined;
+  if (raw.fee !== undefined && m !== undefined) {
+    const currency = flags.includes('fciq') ? m.quote : flags.includes('fcib') ? m.base : undefined;
+    fee = { cost: toDecimal(raw.fee), currency };
+  }
+  const symbol = m?.symbol;
+  const trades: Trade[] = [];
+  for (const t of Array.isArray(raw.trades) ? raw.trades : []) {
+    if (typeof t !== 'string') continue;
+    // QueryOrders lists trade ids only
+    trades.push({ ...buildTrade({ id: t, order: id, symbol, fee: {}, fees: [], info: {} }), orderId: id } as Trade);
+  }
+  const status = raw.status === undefined ? undefined : (ORDER_STATUS[raw.status] ?? (raw.status as OrderStatus));
+  const isTrigger = trigger !== undefined || (rawType !== undefined && rawType.startsWith('trailing'));
+  const order = buildOrder(
+    {
+      id,
+      clientOrderId: str(raw, 'cl_ord_id', 'userref'),
+      timestamp: msFromSeconds(raw.opentm),
+      lastTradeTimestamp: undefined,
+      lastUpdateTimestamp: msFromSeconds(raw.closetm),
+      status,
+      symbol,
+      type,
+      postOnly: raw.amend_id !== undefined && raw.descr === undefined ? undefined : flags.includes('post'),
+      reduceOnly: bool(raw, 'reduce_only', 'reduceOnly'),
+      side: side === 'buy' || side === 'sell' ? (side as OrderSide) : undefined,
+      price,
+      average,
+      amount,
+      filled,
+      cost,
+      triggerPrice: trigger,
+      stopLossPrice: rawType?.startsWith('stop-loss') === true ? trigger : undefined,
+      takeProfitPrice: rawType?.startsWith('take-profit') === true ? trigger : undefined,
+      trades,
+      fee,
+      info: raw,
+    },
+    m,
+  );
+  // a triggered order's time in force is not the immediate-or-cancel of a plain market order
+  if (isTrigger && order.timeInForce === 'IOC') order.timeInForce = undefined;
+  return order;
+}
+
+const LEDGER_TYPES: Record<string, string> = {
+  trade: 'trade',
+  deposit: 'transaction',
+  withdrawal: 'transaction',
+  transfer: 'transfer',
+  margin: 'margin',
+  rollover: 'fee',
+  settled: 'trade',
+  adjustment: 'adjustment',
+  staking: 'reward',
+  earn: 'reward',
+  dividend: 'reward',
+  sale: 'trade',
+  credit: 'credit',
+};
+
+export function parseLedgerEntry(raw: RawLedgerEntry, codeOf: CodeOf): LedgerEntry {
+  const amount = toDecimal(raw.amount);
+  const code = codeOf(raw.asset);
+  const out = amount !== undefined && dLt(amount, '0');
+  return buildLedgerEntry({
+    id: raw.id,
+    timestamp: msFromSeconds(raw.time),
+    direction: amount === undefined ? undefined : out ? 'out' : 'in',
+    account: undefined,
+    referenceId: raw.refid,
+    referenceAccount: undefined,
+    type: raw.type === undefined ? undefined : (LEDGER_TYPES[raw.type] ?? raw.type),
+    currency: code,
+    amount: amount === undefined ? undefined : dAbs(amount),
+    after: toDecimal(raw.balance),
+    status: 'ok',
+    fee: { cost: toDecimal(raw.fee), currency: code },
+    info: raw,
+  });
+}
+
+const FUNDING_STATUS: Record<string, string> = {
+  Initial: 'pending',
+  Pending: 'pending',
+  Settled: 'pending',
+  Success: 'ok',
+  Partial: 'ok',
+  Failure: 'failed',
+};
+
+/** Sub-states that mean the transfer is held, whatever the main status says. */
+const HELD = new Set(['on-hold', 'onhold', 'cancel-pending']);
+
+export function parseTransaction(
+  raw: RawFunding,
+  type: 'deposit' | 'withdrawal' | undefined,
+  codeOf: CodeOf,
+  networkOf: (name: string | undefined) => string | undefined,
+): Transaction {
+  const code = codeOf(raw.asset);
+  let status = raw.status === undefined ? undefined : (FUNDING_STATUS[raw.status] ?? raw.status);
+  const sub = raw['status-prop'];
+  if (sub !== undefined && HELD.has(sub)) status = 'pending';
+  else if (sub === 'canceled' || sub === 'cancelled') status = 'canceled';
+  // deposits that report no fee were free
+  const feeCost = toDecimal(raw.fee) ?? (type === 'deposit' ? '0' : undefined);
+  return buildTransaction({
+    id: raw.refid,
+    txid: raw.txid,
+    timestamp: msFromSeconds(raw.time),
+    network: networkOf(raw.network),
+    // `info` is the destination address (or the bank reference for fiat)
+    address: raw.info,
+    type,
+    amount: toDecimal(raw.amount),
+    currency: code,
+    status,
+    fee: { cost: feeCost, currency: code },
+    info: raw,
+  });
+}
+
+export function parseTradingFee(result: RawTradeVolume, market: Market): TradingFee {
+  return buildTradingFee({
+    symbol: market.symbol,
+    maker: percentToRate(result.fees_maker?.[market.id]?.fee),
+    taker: percentToRate(result.fees?.[market.id]?.fee),
+    percentage: true,
+    tierBased: true,
+    info: result,
+  });
+}
+
+/** The rate of a pair's fee schedule ([30-day volume, percent] rows) that applies at `volume`. */
+export function rateAtVolume(schedule: [Num, Num][] | undefined, volume: string): string | undefined {
+  let rate: string | undefined;
+  for (const [threshold, percent] of Array.isArray(schedule) ? schedule : []) {
+    const t = toDecimal(threshold);
+    if (t !== undefined && dGe(volume, t)) rate = percentToRate(percent);
+  }
+  return rate;
+}
+
+export function tradingFeeFromSchedule(market: Market, volume: string, info: unknown): TradingFee {
+  const raw = market.info as RawAssetPair | undefined;
+  return buildTradingFee({
+    symbol: market.symbol,
+    maker: rateAtVolume(raw?.fees_maker, volume) ?? market.maker,
+    taker: rateAtVolume(raw?.fees, volume) ?? market.taker,
+    percentage: true,
+    tierBased: true,
+    info,
+  });
+}
