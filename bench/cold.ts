@@ -9,19 +9,25 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const UNIFEX_EXCHANGES = ['binance', 'bitstamp', 'coinbasepro', 'kraken'] as const;
 
 export type ColdFrom = 'dist' | 'build' | 'src';
 
-export interface UnifexColdTarget {
+/** How one unifex exchange module is loaded in the cold child. */
+export interface UnifexColdModule {
   from: ColdFrom;
-  /** What was measured, in words, for the report. */
-  description: string;
-  /** file: URL of the module exporting class `id`, or undefined when that exchange has no code yet. */
-  moduleUrl(id: string): string | undefined;
+  /** file: URL of the module exporting class `id`. */
+  url: string;
   /** Extra node flags for the child (tsx's loader for TypeScript sources). */
   nodeArgs: string[];
 }
+
+export const COLD_FROM_TEXT: Record<ColdFrom, string> = {
+  dist: 'built ESM dist/exchanges/<id>/<id>.js (npx tsup)',
+  build:
+    'ESM bundle of src/exchanges/<id>/<id>.ts made like tsup does (esbuild, splitting, node20, deps external) ' +
+    'in node_modules/.cache/unifex-bench',
+  src: 'TypeScript source src/exchanges/<id>/<id>.ts through node --import tsx (loader startup excluded)',
+};
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -37,51 +43,30 @@ function srcFile(id: string): string {
   return path.join(ROOT, 'src', 'exchanges', id, `${id}.ts`);
 }
 
-function fromSource(): UnifexColdTarget {
-  return {
-    from: 'src',
-    description: 'TypeScript sources src/exchanges/<id>/<id>.ts through tsx (loader startup excluded)',
-    moduleUrl: (id) => (existsSync(srcFile(id)) ? pathToFileURL(srcFile(id)).href : undefined),
-    nodeArgs: ['--import', 'tsx'],
-  };
-}
-
-/** dist/ from `npx tsup`, when it exists and is not older than src/. */
-function fromDist(notes: string[]): UnifexColdTarget | undefined {
-  const dist = path.join(ROOT, 'dist', 'exchanges');
-  if (!existsSync(dist)) return undefined;
-  const built = UNIFEX_EXCHANGES.map((id) => path.join(dist, id, `${id}.js`)).filter((f) => existsSync(f));
-  if (built.length === 0) return undefined;
-  const oldest = Math.min(...built.map((f) => statSync(f).mtimeMs));
-  if (oldest < newestMtime(path.join(ROOT, 'src'))) {
-    notes.push('dist/ is older than src/ (run `npx tsup` to refresh it); not measuring the stale build');
+/** dist/ from `npx tsup`, when it has this exchange and is not older than src/. */
+function fromDist(id: string, notes: string[]): UnifexColdModule | undefined {
+  const f = path.join(ROOT, 'dist', 'exchanges', id, `${id}.js`);
+  if (!existsSync(f)) return undefined;
+  if (statSync(f).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
+    notes.push(`dist/exchanges/${id} is older than src/ (run \`npx tsup\` to refresh it); not measuring it`);
     return undefined;
   }
-  return {
-    from: 'dist',
-    description: 'built ESM dist/exchanges/<id>/<id>.js (npx tsup)',
-    moduleUrl: (id) => {
-      const f = path.join(dist, id, `${id}.js`);
-      return existsSync(f) ? pathToFileURL(f).href : undefined;
-    },
-    nodeArgs: [],
-  };
+  return { from: 'dist', url: pathToFileURL(f).href, nodeArgs: [] };
 }
 
 /**
- * The same bundle tsup makes (ESM, node20, code splitting, the runtime dependencies external), written by esbuild to
- * bench/.bench-cache/dist, so the cold figure is for shipped JavaScript even without a dist/.
+ * The bundle tsup makes for the `unifex/<id>` subpath (ESM, node20, code splitting, runtime dependencies external),
+ * written by esbuild to node_modules/.cache/unifex-bench/<id> (inside node_modules, so lint and prettier skip it and
+ * `@noble/*` still resolve). One build per exchange, so another exchange's unfinished code cannot break it.
  */
-async function fromBuild(notes: string[]): Promise<UnifexColdTarget | undefined> {
-  const ids = UNIFEX_EXCHANGES.filter((id) => existsSync(srcFile(id)));
-  if (ids.length === 0) return undefined;
-  const outdir = path.join(ROOT, 'bench', '.bench-cache', 'dist');
+async function fromBuild(id: string, notes: string[]): Promise<UnifexColdModule | undefined> {
+  const outdir = path.join(ROOT, 'node_modules', '.cache', 'unifex-bench', id);
   try {
     const esbuild = await import('esbuild');
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
     await esbuild.build({
-      entryPoints: Object.fromEntries(ids.map((id) => [`exchanges/${id}/${id}`, srcFile(id)])),
+      entryPoints: { [`exchanges/${id}/${id}`]: srcFile(id) },
       outdir,
       bundle: true,
       splitting: true,
@@ -89,37 +74,36 @@ async function fromBuild(notes: string[]): Promise<UnifexColdTarget | undefined>
       platform: 'node',
       target: 'node20',
       external: ['undici', '@noble/hashes', '@noble/curves'],
-      outExtension: { '.js': '.js' },
       logLevel: 'silent',
     });
   } catch (e) {
-    notes.push(`esbuild bundle failed (${(e as Error).message.split('\n')[0]}); measuring TypeScript sources`);
+    notes.push(`esbuild bundle of ${id} failed (${(e as Error).message.split('\n')[0]}); measuring its TS source`);
     return undefined;
   }
-  return {
-    from: 'build',
-    description: 'ESM bundle of src/ made like tsup does (esbuild, splitting, node20) in bench/.bench-cache/dist',
-    moduleUrl: (id) => {
-      const f = path.join(outdir, 'exchanges', id, `${id}.js`);
-      return existsSync(f) ? pathToFileURL(f).href : undefined;
-    },
-    nodeArgs: [],
-  };
+  return { from: 'build', url: pathToFileURL(path.join(outdir, 'exchanges', id, `${id}.js`)).href, nodeArgs: [] };
 }
 
-/** dist/ if fresh, else a tsup-equivalent esbuild bundle, else the TS sources through tsx. */
-export async function unifexColdTarget(forced: ColdFrom | undefined, notes: string[]): Promise<UnifexColdTarget> {
-  if (forced === 'src') return fromSource();
-  if (forced === 'dist') {
-    const d = fromDist(notes);
-    if (d !== undefined) return d;
-    notes.push('--cold-from=dist requested but no fresh dist/; falling back');
-  }
+function fromSource(id: string): UnifexColdModule {
+  return { from: 'src', url: pathToFileURL(srcFile(id)).href, nodeArgs: ['--import', 'tsx'] };
+}
+
+/**
+ * dist/ if fresh, else a tsup-equivalent esbuild bundle, else the TS source through tsx; `forced` picks one
+ * (falling back down the same list when it is not available). Undefined when the exchange has no code yet.
+ */
+export async function unifexColdModule(
+  id: string,
+  forced: ColdFrom | undefined,
+  notes: string[],
+): Promise<UnifexColdModule | undefined> {
+  if (!existsSync(srcFile(id))) return undefined;
+  if (forced === 'src') return fromSource(id);
   if (forced !== 'build') {
-    const d = fromDist(notes);
+    const d = fromDist(id, notes);
     if (d !== undefined) return d;
+    if (forced === 'dist') notes.push(`--cold-from=dist: no fresh dist/ for ${id}; falling back`);
   }
-  return (await fromBuild(notes)) ?? fromSource();
+  return (await fromBuild(id, notes)) ?? fromSource(id);
 }
 
 export function ccxtModuleUrl(): string {

@@ -17,7 +17,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Exchange, ExchangeConfig } from '../src/core/exchange.js';
 import type { FetchLike, FetchResponseLike } from '../src/core/http.js';
-import { ROOT, ccxtModuleUrl, coldSample, unifexColdTarget, type ColdFrom } from './cold.js';
+import { COLD_FROM_TEXT, ROOT, ccxtModuleUrl, coldSample, unifexColdModule, type ColdFrom } from './cold.js';
 import { depth, exchangeInfo } from './fixtures.js';
 
 // ---------------------------------------------------------------- options
@@ -165,38 +165,43 @@ function route(routes: Record<string, string>, url: string): string {
   return body;
 }
 
+/** Median time of JSON.parse alone on a body: the floor both libraries pay inside benchmarks 2 and 3. */
+async function jsonFloor(text: string, runs: number): Promise<number> {
+  const [t] = await paired(2, runs, async () => JSON.parse(text), undefined);
+  return stat(t).median;
+}
+
 // ---------------------------------------------------------------- 1. cold import + construction
 
 async function benchCold(): Promise<void> {
-  const target = await unifexColdTarget(COLD_FROM, notes);
-  notes.push(`cold unifex: ${target.description}`);
-  notes.push('cold ccxt: node_modules/ccxt (its ESM entry js/ccxt.js, plain node)');
   const ccxtUrl = ccxtModuleUrl();
+  const used = new Set<ColdFrom>();
   for (const id of ['binance', 'kraken']) {
-    const name = `cold import + new ${id}()`;
-    const uUrl = target.moduleUrl(id);
-    const doU = RUN_UNIFEX && uUrl !== undefined;
+    const u = RUN_UNIFEX ? await unifexColdModule(id, COLD_FROM, notes) : undefined;
+    if (u !== undefined) used.add(u.from);
     const cCtor = `(m.default ?? m).${id}`;
     const uCtor = `m.${id}`;
     // one discarded spawn each: OS file cache (and tsx's transform cache) warm, like any second start of an app
     if (RUN_CCXT) coldSample(ccxtUrl, cCtor, [], id);
-    if (doU) coldSample(uUrl, uCtor, target.nodeArgs, id);
+    if (u !== undefined) coldSample(u.url, uCtor, u.nodeArgs, id);
     const tc: number[] = [];
     const tu: number[] = [];
     for (let i = 0; i < N.cold; i++) {
       if (RUN_CCXT) tc.push(coldSample(ccxtUrl, cCtor, [], id));
-      if (doU) tu.push(coldSample(uUrl, uCtor, target.nodeArgs, id));
+      if (u !== undefined) tu.push(coldSample(u.url, uCtor, u.nodeArgs, id));
     }
     const row: Row = {
-      name,
+      name: `cold import + new ${id}()` + (u !== undefined && u.from !== 'build' ? ` [${u.from}]` : ''),
       ccxt: tc.length > 0 ? stat(tc) : undefined,
       unifex: tu.length > 0 ? stat(tu) : undefined,
       goal: 10,
       goalText: '>= 10x',
     };
-    if (RUN_UNIFEX && uUrl === undefined) row.why = `unifex ${id} not implemented yet`;
+    if (RUN_UNIFEX && u === undefined) row.why = `unifex ${id} not implemented yet`;
     rows.push(row);
   }
+  for (const from of used) notes.push(`cold unifex${used.size > 1 ? ` [${from}]` : ''}: ${COLD_FROM_TEXT[from]}`);
+  if (RUN_CCXT) notes.push("cold ccxt: import('ccxt') = node_modules/ccxt/js/ccxt.js under plain node");
 }
 
 // ---------------------------------------------------------------- 2. loadMarkets
@@ -270,6 +275,9 @@ async function benchMarkets(cls: UnifexClass | undefined): Promise<void> {
     goalText: '>= 2x',
   };
   if (RUN_UNIFEX && cls === undefined) row.why = 'unifex binance not implemented yet';
+  notes.push(
+    `JSON.parse alone of the exchangeInfo body: ${ms(await jsonFloor(infoText, N.markets))} (in both figures)`,
+  );
   rows.push(row);
 }
 
@@ -316,6 +324,7 @@ async function benchBook(cls: UnifexClass | undefined): Promise<void> {
     goalText: '>= 1x',
   };
   if (RUN_UNIFEX && u === undefined) row.why = 'unifex binance fetchOrderBook not implemented yet';
+  notes.push(`JSON.parse alone of the depth body: ${ms(await jsonFloor(bookText, N.book))} (in both figures)`);
   rows.push(row);
 }
 
