@@ -96,6 +96,11 @@ function take(params: Dict, ...keys: string[]): unknown {
   return found;
 }
 
+/** JSON callers (and CCXT habits) pass null for an absent argument. */
+function given<T>(x: T | null | undefined): T | undefined {
+  return x === null ? undefined : x;
+}
+
 function asList<T>(x: unknown): T[] {
   return Array.isArray(x) ? (x as T[]) : [];
 }
@@ -296,6 +301,7 @@ export class coinbasepro extends Exchange {
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
+    symbols = given(symbols);
     const wanted = symbols === undefined ? undefined : new Set(symbols.map((s) => this.market(s).symbol));
     const raw = (await this.publicGetProductsSparkLines(params)) as Record<string, RawSparkRow[]>;
     const out: Tickers = {};
@@ -313,10 +319,12 @@ export class coinbasepro extends Exchange {
     const market = this.market(symbol);
     // Level 2 is the aggregated book; level 3 (per order) only when asked for in params.
     const raw = (await this.publicGetProductsIdBook({ level: 2, ...params, id: market.id })) as RawBook;
-    return parseOrderBook(raw, market.symbol, limit);
+    return parseOrderBook(raw, market.symbol, given(limit));
   }
 
   override async fetchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const raw = await this.collect<RawPublicTrade>(
@@ -341,9 +349,11 @@ export class coinbasepro extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<OHLCV[]> {
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
-    const granularity = Number(this.timeframeId(timeframe));
+    const granularity = Number(this.timeframeId(given(timeframe) ?? '1m'));
     const query: Dict = { ...params, id: market.id, granularity };
     const until = take(query, 'until');
     if (since !== undefined) {
@@ -475,7 +485,7 @@ export class coinbasepro extends Exchange {
 
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = given(symbol) === undefined ? undefined : this.market(symbol!);
     const rest = { ...params };
     const clientOrderId = take(rest, 'clientOrderId', 'client_oid') as string | undefined;
     // product_id is optional; with it the cancel is routed faster.
@@ -493,7 +503,7 @@ export class coinbasepro extends Exchange {
 
   override async cancelAllOrders(symbol?: string, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = given(symbol) === undefined ? undefined : this.market(symbol!);
     const request = market === undefined ? { ...params } : { ...params, product_id: market.id };
     const ids = asList<unknown>(await this.privateDeleteOrders(request));
     return ids.filter((x): x is string => typeof x === 'string').map((x) => parseCanceledOrder(x, market));
@@ -501,7 +511,7 @@ export class coinbasepro extends Exchange {
 
   override async fetchOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = given(symbol) === undefined ? undefined : this.market(symbol!);
     const rest = { ...params };
     const clientOrderId = take(rest, 'clientOrderId', 'client_oid');
     let raw: RawOrder;
@@ -522,8 +532,10 @@ export class coinbasepro extends Exchange {
     limit: number | undefined,
     params: Dict,
   ): Promise<Order[]> {
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = given(symbol) === undefined ? undefined : this.market(symbol!);
     const query: Dict = { ...params };
     if (status !== undefined && query['status'] === undefined) query['status'] = status;
     if (market !== undefined) query['product_id'] = market.id;
@@ -555,6 +567,8 @@ export class coinbasepro extends Exchange {
   }
 
   private async fills(market: Market | undefined, since?: number, limit?: number, params: Dict = {}) {
+    since = given(since);
+    limit = given(limit);
     const query: Dict = { ...params };
     if (market !== undefined) query['product_id'] = market.id;
     if (since !== undefined) query['start_date'] = this.iso8601(since);
@@ -569,6 +583,7 @@ export class coinbasepro extends Exchange {
 
   /** /fills needs a product or an order: a symbol, or params.order_id. */
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    symbol = given(symbol);
     if (symbol === undefined && params['order_id'] === undefined) {
       throw new ArgumentsRequired(`${this.id} fetchMyTrades() requires a symbol argument`, { exchange: this.id });
     }
@@ -585,7 +600,7 @@ export class coinbasepro extends Exchange {
   ): Promise<Trade[]> {
     this.requireArgument('id', id, 'fetchOrderTrades');
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = given(symbol) === undefined ? undefined : this.market(symbol!);
     return this.fills(market, since, limit, { ...params, order_id: id });
   }
 
@@ -610,15 +625,20 @@ export class coinbasepro extends Exchange {
   override async createDepositAddress(code: string, params: Dict = {}): Promise<DepositAddress> {
     await this.loadMarkets();
     const currency = this.currency(code);
-    const find = (list: RawCoinbaseAccount[]) => list.find((w) => w.currency === currency.id);
-    const wallet = find(await this.coinbaseWallets(false)) ?? find(await this.coinbaseWallets(true));
-    if (wallet === undefined) {
-      throw new InvalidAddress(`${this.id} has no Coinbase wallet for ${currency.code}`, { exchange: this.id });
-    }
     const rest = { ...params };
+    // params.id: the Coinbase wallet id, when the caller knows it (saves the wallet lookup).
+    let walletId = take(rest, 'id') as string | undefined;
+    if (walletId === undefined) {
+      const find = (list: RawCoinbaseAccount[]) => list.find((w) => w.currency === currency.id);
+      const wallet = find(await this.coinbaseWallets(false)) ?? find(await this.coinbaseWallets(true));
+      if (wallet === undefined) {
+        throw new InvalidAddress(`${this.id} has no Coinbase wallet for ${currency.code}`, { exchange: this.id });
+      }
+      walletId = wallet.id;
+    }
     const network = take(rest, 'network');
     if (network !== undefined) rest['network'] = networkIdFor(String(network), this.networkTables) ?? network;
-    const raw = (await this.privatePostCoinbaseAccountsIdAddresses({ ...rest, id: wallet.id })) as RawDepositAddress;
+    const raw = (await this.privatePostCoinbaseAccountsIdAddresses({ ...rest, id: walletId })) as RawDepositAddress;
     const parsed = parseDepositAddress(raw, currency.code, this.networkTables);
     if (parsed.address === '') {
       throw new InvalidAddress(`${this.id} returned no ${currency.code} address`, { exchange: this.id });
@@ -638,7 +658,7 @@ export class coinbasepro extends Exchange {
     params: Dict = {},
   ): Promise<Transaction> {
     const rest = { ...params };
-    const memo = tag ?? (take(rest, 'tag', 'memo') as string | undefined);
+    const memo = given(tag) ?? (take(rest, 'tag', 'memo') as string | undefined);
     this.checkPositive('amount', amount, true);
     await this.loadMarkets();
     const currency = this.currency(code);
@@ -671,6 +691,9 @@ export class coinbasepro extends Exchange {
     limit: number | undefined,
     params: Dict,
   ): Promise<Transaction[]> {
+    code = given(code);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const query: Dict = { ...params };
     if (type !== undefined && query['type'] === undefined) query['type'] = type;
@@ -732,20 +755,25 @@ export class coinbasepro extends Exchange {
 
   /** The ledger is per account, so a currency is required. */
   override async fetchLedger(code?: string, since?: number, limit?: number, params: Dict = {}): Promise<LedgerEntry[]> {
+    code = given(code);
+    since = given(since);
+    limit = given(limit);
     if (code === undefined) {
       throw new ArgumentsRequired(`${this.id} fetchLedger() requires a code argument`, { exchange: this.id });
     }
     await this.loadMarkets();
     const currency = this.currency(code);
-    const account = await this.accountFor(code, 'fetchLedger');
-    const query: Dict = { ...params, id: account.id };
+    const query: Dict = { ...params };
+    // params.id: the profile account id of that currency, when the caller knows it (saves the account lookup).
+    if (query['id'] === undefined) query['id'] = (await this.accountFor(code, 'fetchLedger')).id;
+    const accountId = String(query['id']);
     if (since !== undefined) query['start_date'] = this.iso8601(since);
     const until = take(query, 'until');
     if (until !== undefined) query['end_date'] = this.iso(until);
     const raw = await this.collect<RawLedgerEntry>('private', 'accounts/{id}/ledger', query, since, limit, (e) =>
       this.parse8601(e.created_at),
     );
-    const entries = raw.map((e) => parseLedgerEntry(e, currency.code, account.id));
+    const entries = raw.map((e) => parseLedgerEntry(e, currency.code, accountId));
     return window(entries, since, limit);
   }
 }

@@ -150,14 +150,7 @@ export const spec = defineSpec({
     },
   },
   // Candle granularity in seconds: the only values /products/{id}/candles accepts.
-  timeframes: {
-    '1m': 60,
-    '5m': 300,
-    '15m': 900,
-    '1h': 3600,
-    '6h': 21600,
-    '1d': 86400,
-  },
+  timeframes: { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '6h': 21600, '1d': 86400 },
   fees: {
     // Highest tier (lowest volume); the account's own rates come from /fees.
     trading: { tierBased: true, percentage: true, maker: 0.004, taker: 0.006 },
