@@ -96,6 +96,9 @@ const ORDER_PARAMS = [
   'close',
 ];
 
+/** JSON callers (and CCXT habits) pass null for an omitted optional argument. */
+const opt = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
+
 /** Whole seconds of a ms timestamp, as Kraken's `start`/`end`/`since` parameters take them. */
 const toSeconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -319,6 +322,7 @@ export class kraken extends Exchange {
   }
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
+    symbols = opt(symbols);
     await this.loadMarkets();
     const request: Dict = {};
     if (symbols !== undefined) {
@@ -340,6 +344,7 @@ export class kraken extends Exchange {
   }
 
   override async fetchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
+    limit = opt(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const request: Dict = { pair: market.id };
@@ -349,6 +354,8 @@ export class kraken extends Exchange {
   }
 
   override async fetchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const request: Dict = { pair: market.id };
@@ -378,6 +385,8 @@ export class kraken extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<OHLCV[]> {
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const interval = Number(this.timeframeId(timeframe));
@@ -428,6 +437,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchLedger(code?: string, since?: number, limit?: number, params: Dict = {}): Promise<LedgerEntry[]> {
+    code = opt(code);
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const request: Dict = {};
     if (code !== undefined) request['asset'] = this.currency(code).id;
@@ -550,6 +562,7 @@ export class kraken extends Exchange {
   }
 
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
+    symbol = opt(symbol);
     await this.loadMarkets();
     const request: Dict = {};
     const clientOrderId = params['clientOrderId'] ?? params['cl_ord_id'];
@@ -609,6 +622,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
+    symbol = opt(symbol);
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const res = (await this.privatePostOpenOrders(this.orderQuery(since, params, false))) as Envelope<{
       open?: Record<string, RawOrder>;
@@ -622,6 +638,9 @@ export class kraken extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<Order[]> {
+    symbol = opt(symbol);
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const res = (await this.privatePostClosedOrders(this.orderQuery(since, params, true))) as Envelope<{
       closed?: Record<string, RawOrder>;
@@ -657,6 +676,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    symbol = opt(symbol);
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const market = symbol === undefined ? undefined : this.market(symbol);
     const request: Dict = {};
@@ -703,6 +725,9 @@ export class kraken extends Exchange {
     limit: number | undefined,
     params: Dict,
   ): Promise<Transaction[]> {
+    code = opt(code);
+    since = opt(since);
+    limit = opt(limit);
     await this.loadMarkets();
     const request: Dict = {};
     if (code !== undefined) request['asset'] = this.currency(code).id;
@@ -772,6 +797,7 @@ export class kraken extends Exchange {
     tag?: string,
     params: Dict = {},
   ): Promise<Transaction> {
+    tag = opt(tag);
     const key = params['key'];
     if (key === undefined || key === '') {
       throw new ArgumentsRequired(

@@ -117,18 +117,8 @@ export const spec = defineSpec({
       },
     },
   },
-  // OHLC `interval` is in minutes.
-  timeframes: {
-    '1m': 1,
-    '5m': 5,
-    '15m': 15,
-    '30m': 30,
-    '1h': 60,
-    '4h': 240,
-    '1d': 1440,
-    '1w': 10080,
-    '2w': 21600,
-  },
+  // OHLC `interval` is in minutes; Kraken's longest, 21600 (15 days), is what CCXT calls 2w.
+  timeframes: { '1m': 1, '5m': 5, '15m': 15, '30m': 30, '1h': 60, '4h': 240, '1d': 1440, '1w': 10080, '2w': 21600 },
   fees: {
     trading: {
       tierBased: true,
