@@ -110,7 +110,7 @@ function byTime<T extends { timestamp?: number | undefined }>(items: T[]): T[] {
 }
 
 /** CCXT's window: `since` keeps the oldest `limit` from then on; without it, the newest `limit`. */
-function window<T extends { timestamp?: number | undefined }>(items: T[], since?: number, limit?: number): T[] {
+function sinceLimit<T extends { timestamp?: number | undefined }>(items: T[], since?: number, limit?: number): T[] {
   return filterBySinceLimit(byTime(items), since, limit, since === undefined);
 }
 
@@ -335,7 +335,7 @@ export class coinbasepro extends Exchange {
       limit,
       (t) => this.parse8601(t.time),
     );
-    return window(
+    return sinceLimit(
       raw.map((t) => parsePublicTrade(t, market)),
       since,
       limit,
@@ -546,7 +546,7 @@ export class coinbasepro extends Exchange {
       this.parse8601(o.created_at),
     );
     const orders = raw.map((o) => parseOrder(o, this.marketOf(o.product_id, market)));
-    return window(orders, since, limit);
+    return sinceLimit(orders, since, limit);
   }
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
@@ -578,7 +578,7 @@ export class coinbasepro extends Exchange {
       this.parse8601(f.created_at),
     );
     const trades = raw.map((f) => parseFill(f, this.marketOf(f.product_id, market)));
-    return window(trades, since, limit);
+    return sinceLimit(trades, since, limit);
   }
 
   /** /fills needs a product or an order: a symbol, or params.order_id. */
@@ -723,7 +723,7 @@ export class coinbasepro extends Exchange {
       const currencyCode = code ?? this.safeCurrencyCode(currencyId);
       return parseTransfer(t, currencyCode, tables);
     });
-    return window(list, since, limit);
+    return sinceLimit(list, since, limit);
   }
 
   override async fetchDeposits(
@@ -774,7 +774,7 @@ export class coinbasepro extends Exchange {
       this.parse8601(e.created_at),
     );
     const entries = raw.map((e) => parseLedgerEntry(e, currency.code, accountId));
-    return window(entries, since, limit);
+    return sinceLimit(entries, since, limit);
   }
 }
 

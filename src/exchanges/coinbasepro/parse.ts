@@ -674,7 +674,8 @@ export function parseTransfer(raw: RawTransfer, currencyCode: string | undefined
   const isDeposit = raw.type === 'deposit' || raw.type === 'internal_deposit';
   let amount = moneyString(raw.amount);
   const feeCost = moneyString(details.fee);
-  let fee: FeeInput | undefined;
+  // An empty fee object when none is known, as CCXT reports transfers.
+  let fee: FeeInput = {};
   if (isWithdrawal && feeCost !== undefined) {
     // A withdrawal's amount includes the network fee it paid; the unified amount is what left the chain.
     if (amount !== undefined) amount = dSub(amount, feeCost);
