@@ -6,6 +6,7 @@
  *   https://docs.cdp.coinbase.com/exchange/rest-api/rate-limits       (10/s public, 15/s private, 10/s fills)
  *   https://docs.cdp.coinbase.com/exchange/rest-api/pagination        (CB-BEFORE / CB-AFTER cursors)
  *   https://docs.cdp.coinbase.com/api-reference/exchange-api/rest-api (endpoint reference)
+ *   https://status.exchange.coinbase.com/api                           (Statuspage.io feed, fetchStatus)
  */
 import { TICK_SIZE } from '../../core/decimal.js';
 import { defineSpec } from '../../core/spec.js';
