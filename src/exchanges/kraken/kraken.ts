@@ -561,6 +561,60 @@ export class kraken extends Exchange {
     return request;
   }
 
+  /**
+   * AmendOrder: changes quantity, limit or trigger price in place, keeping the order id and its queue priority
+   * where the venue allows. Kraken answers with an amend id only (kept in `info`).
+   */
+  override async editOrder(
+    id: string,
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount?: number,
+    price?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    await this.loadMarkets();
+    const market = this.market(symbol);
+    amount = opt(amount);
+    price = opt(price);
+    if (amount !== undefined) this.checkPositive('amount', amount, true);
+    if (price !== undefined) this.checkPositive('price', price, true);
+    const request: Dict = {};
+    const clientOrderId = params['clientOrderId'] ?? params['cl_ord_id'];
+    if (clientOrderId !== undefined) request['cl_ord_id'] = clientOrderId;
+    else request['txid'] = id;
+    if (amount !== undefined) request['order_qty'] = this.amountToPrecision(symbol, amount);
+    if (price !== undefined) request['limit_price'] = this.priceToPrecision(symbol, price);
+    const trigger = params['triggerPrice'] ?? params['stopLossPrice'] ?? params['takeProfitPrice'];
+    const offset = params['trailingAmount'] ?? params['trailingPercent'];
+    if (trigger !== undefined) request['trigger_price'] = this.priceToPrecision(symbol, trigger as number);
+    else if (offset !== undefined) {
+      request['trigger_price'] = offsetString('+', offset, params['trailingPercent'] !== undefined);
+    }
+    if (params['postOnly'] === true || params['timeInForce'] === 'PO') {
+      if (type === 'market') {
+        throw new InvalidOrder(`${this.id} a market order cannot be post-only`, { exchange: this.id });
+      }
+      request['post_only'] = 'true';
+    }
+    const rest = omit(params, ORDER_PARAMS, 'cl_ord_id');
+    const res = (await this.privatePostAmendOrder({ ...request, ...rest })) as Envelope<{ amend_id?: string }>;
+    return buildOrder(
+      {
+        id,
+        clientOrderId: clientOrderId === undefined ? undefined : String(clientOrderId as string),
+        symbol: market.symbol,
+        type,
+        side,
+        amount: request['order_qty'] as string | undefined,
+        price: request['limit_price'] as string | undefined,
+        info: res,
+      },
+      market,
+    );
+  }
+
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     symbol = opt(symbol);
     await this.loadMarkets();
