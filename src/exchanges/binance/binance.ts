@@ -206,7 +206,9 @@ export class binance extends Exchange {
     const msg = typeof payload['msg'] === 'string' ? payload['msg'] : undefined;
     const rawCode = payload['code'];
     const code = typeof rawCode === 'number' || typeof rawCode === 'string' ? String(rawCode) : undefined;
-    const failed = (code !== undefined && code !== '0' && code !== '200') || success === false;
+    // Success is code 0 (fiat endpoints spell it "000000") or 200; absent means no error either.
+    const errorCode = code !== undefined && code !== '200' && Number(code) !== 0 ? code : undefined;
+    const failed = errorCode !== undefined || success === false;
     if (msg !== undefined) {
       const byMessage = this.exactError(msg) ?? this.broadError(msg);
       if (byMessage !== undefined && (failed || status >= 400 || code === undefined)) {
@@ -214,8 +216,8 @@ export class binance extends Exchange {
       }
     }
     if (!failed) return;
-    if (code !== undefined && code !== '0' && code !== '200') {
-      throw this.makeError(this.exactError(code) ?? 'ExchangeError', body, code, status);
+    if (errorCode !== undefined) {
+      throw this.makeError(this.exactError(errorCode) ?? 'ExchangeError', body, errorCode, status);
     }
     throw new ExchangeError(`${this.id} ${this.redact(body)}`, { exchange: this.id, status });
   }
@@ -290,7 +292,7 @@ export class binance extends Exchange {
   }
 
   private requireSymbol(symbol: string | undefined, method: string): string {
-    if (symbol === undefined || symbol === '') {
+    if (symbol === undefined || symbol === null || symbol === '') {
       throw new ArgumentsRequired(`${this.id} ${method}() requires a symbol argument`, { exchange: this.id });
     }
     return symbol;
@@ -439,7 +441,9 @@ export class binance extends Exchange {
       res = (await this.publicGetTicker24hr(request)) as RawTicker[];
     }
     const wanted =
-      symbols === undefined || symbols.length === 0 ? undefined : new Set(symbols.map((s) => this.market(s).symbol));
+      symbols === undefined || symbols === null || symbols.length === 0
+        ? undefined
+        : new Set(symbols.map((s) => this.market(s).symbol));
     const out: Tickers = {};
     for (const raw of Array.isArray(res) ? res : [res]) {
       const t = parseTicker(raw, this.ctx);
@@ -451,6 +455,7 @@ export class binance extends Exchange {
   override async fetchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchOrderBook');
+    limit = none(limit);
     const request: Dict = { symbol: market.id, ...params };
     if (limit !== undefined) request['limit'] = limit;
     return parseOrderBook((await this.publicGetDepth(request)) as RawOrderBook, market.symbol);
@@ -463,6 +468,8 @@ export class binance extends Exchange {
   override async fetchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchTrades');
+    since = none(since);
+    limit = none(limit);
     const method = String(params['fetchTradesMethod'] ?? this.options['fetchTradesMethod'] ?? 'publicGetAggTrades');
     const until = int(params, 'until');
     const request: Dict = { symbol: market.id, ...omit(params, 'until', 'fetchTradesMethod') };
@@ -492,6 +499,8 @@ export class binance extends Exchange {
   ): Promise<OHLCV[]> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchOHLCV');
+    since = none(since);
+    limit = none(limit);
     if (params['price'] !== undefined) {
       throw new NotSupported(`${this.id} fetchOHLCV() has no ${String(params['price'])} candles for spot`, {
         exchange: this.id,
@@ -577,9 +586,10 @@ export class binance extends Exchange {
     await this.loadMarkets();
     const cost = params['cost'] ?? params['quoteOrderQty'];
     const market = this.checkOrder(symbol, type, side, amount ?? cost, price);
+    price = none(price);
     if (market.type !== 'spot') this.spotMarket(symbol, 'createOrder');
     this.spotOnly(params, 'createOrder');
-    const request = this.createOrderRequest(market, type, side, amount, price, params);
+    const request = this.createOrderRequest(market, type, side, none(amount), price, params);
     const res = (
       params['test'] === true ? await this.privatePostOrderTest(request) : await this.privatePostOrder(request)
     ) as RawOrder;
@@ -718,7 +728,7 @@ export class binance extends Exchange {
   private orderRef(id: string | number | undefined, params: Dict): Dict {
     const client = params['clientOrderId'] ?? params['origClientOrderId'];
     if (client !== undefined) return { origClientOrderId: client };
-    if (id === undefined || id === '') {
+    if (id === undefined || id === null || id === '') {
       throw new ArgumentsRequired(`${this.id} an order id or clientOrderId is required`, { exchange: this.id });
     }
     return { orderId: id };
@@ -759,14 +769,28 @@ export class binance extends Exchange {
     return parseOrder((await this.privateGetOrder(request)) as RawOrder, this.ctx, market);
   }
 
-  override async fetchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
-    await this.loadMarkets();
-    const market = this.spotMarket(this.requireSymbol(symbol, 'fetchOrders'), 'fetchOrders');
+  /** Symbol-scoped history request: startTime/endTime/limit from since/until/limit. */
+  private historyRequest(
+    symbol: string | undefined,
+    since: number | undefined,
+    limit: number | undefined,
+    params: Dict,
+    method: string,
+  ): { market: Market; request: Dict } {
+    const market = this.spotMarket(this.requireSymbol(symbol, method), method);
     const until = int(params, 'until') ?? int(params, 'endTime');
-    const request: Dict = { symbol: market.id, ...this.spotOnly(omit(params, 'until', 'endTime'), 'fetchOrders') };
+    const request: Dict = { symbol: market.id, ...this.spotOnly(omit(params, 'until', 'endTime'), method) };
     if (since !== undefined) request['startTime'] = since;
     if (until !== undefined) request['endTime'] = until;
     if (limit !== undefined) request['limit'] = limit;
+    return { market, request };
+  }
+
+  override async fetchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
+    await this.loadMarkets();
+    since = none(since);
+    limit = none(limit);
+    const { market, request } = this.historyRequest(symbol, since, limit, params, 'fetchOrders');
     const res = ((await this.privateGetAllOrders(request)) ?? []) as RawOrder[];
     return sinceLimit(
       res.map((o) => parseOrder(o, this.ctx, market)),
@@ -777,7 +801,9 @@ export class binance extends Exchange {
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.spotMarket(symbol, 'fetchOpenOrders');
+    since = none(since);
+    limit = none(limit);
+    const market = symbol === undefined || symbol === null ? undefined : this.spotMarket(symbol, 'fetchOpenOrders');
     const request: Dict = { ...this.spotOnly(params, 'fetchOpenOrders') };
     if (market !== undefined) request['symbol'] = market.id;
     const res = ((await this.privateGetOpenOrders(request)) ?? []) as RawOrder[];
@@ -788,18 +814,29 @@ export class binance extends Exchange {
     );
   }
 
+  /** Binance has no status filter on allOrders: fetch the window, keep one status. */
+  private async ordersWithStatus(
+    status: 'closed' | 'canceled',
+    symbol: string | undefined,
+    since: number | undefined,
+    limit: number | undefined,
+    params: Dict,
+  ): Promise<Order[]> {
+    const orders = await this.fetchOrders(symbol, since, undefined, params);
+    return sinceLimit(
+      orders.filter((o) => o.status === status),
+      none(since),
+      none(limit),
+    );
+  }
+
   override async fetchClosedOrders(
     symbol?: string,
     since?: number,
     limit?: number,
     params: Dict = {},
   ): Promise<Order[]> {
-    const orders = await this.fetchOrders(symbol, since, undefined, params);
-    return sinceLimit(
-      orders.filter((o) => o.status === 'closed'),
-      since,
-      limit,
-    );
+    return this.ordersWithStatus('closed', symbol, since, limit, params);
   }
 
   override async fetchCanceledOrders(
@@ -808,22 +845,14 @@ export class binance extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<Order[]> {
-    const orders = await this.fetchOrders(symbol, since, undefined, params);
-    return sinceLimit(
-      orders.filter((o) => o.status === 'canceled'),
-      since,
-      limit,
-    );
+    return this.ordersWithStatus('canceled', symbol, since, limit, params);
   }
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
-    const market = this.spotMarket(this.requireSymbol(symbol, 'fetchMyTrades'), 'fetchMyTrades');
-    const until = int(params, 'until') ?? int(params, 'endTime');
-    const request: Dict = { symbol: market.id, ...this.spotOnly(omit(params, 'until', 'endTime'), 'fetchMyTrades') };
-    if (since !== undefined) request['startTime'] = since;
-    if (until !== undefined) request['endTime'] = until;
-    if (limit !== undefined) request['limit'] = limit;
+    since = none(since);
+    limit = none(limit);
+    const { market, request } = this.historyRequest(symbol, since, limit, params, 'fetchMyTrades');
     const res = ((await this.privateGetMyTrades(request)) ?? []) as RawTrade[];
     return sinceLimit(
       res.map((t) => parseTrade(t, this.ctx, market)),
@@ -901,9 +930,11 @@ export class binance extends Exchange {
     params: Dict,
   ): Promise<Transaction[]> {
     await this.loadMarkets();
+    since = none(since);
+    limit = none(limit);
     const until = int(params, 'until');
     const rest = omit(params, 'until', 'fiat');
-    const currency = code === undefined ? undefined : this.currency(code);
+    const currency = code === undefined || code === null ? undefined : this.currency(code);
     let raw: (RawDeposit | RawWithdrawal | RawFiatOrder)[];
     if (params['fiat'] === true || this.isFiat(currency?.code)) {
       const request: Dict = { transactionType: kind === 'deposit' ? 0 : 1, ...rest };
@@ -940,7 +971,7 @@ export class binance extends Exchange {
     this.checkPositive('amount', amount, true);
     await this.loadMarkets();
     const currency = this.currency(code);
-    const addressTag = tag ?? (params['tag'] as string | undefined);
+    const addressTag = none(tag) ?? (params['tag'] as string | undefined);
     const networkCode = (params['network'] ?? params['networkCode']) as string | undefined;
     const request: Dict = { coin: currency.id, address };
     if (addressTag !== undefined && addressTag !== '') request['addressTag'] = addressTag;
@@ -969,7 +1000,7 @@ export class binance extends Exchange {
   async fetchDepositWithdrawFees(codes?: string[], params: Dict = {}): Promise<Record<string, DepositWithdrawFee>> {
     await this.loadMarkets();
     const raw = (await this.sapiGetCapitalConfigGetall(params)) as RawCoin[];
-    const wanted = codes === undefined ? undefined : new Set(codes);
+    const wanted = codes === undefined || codes === null ? undefined : new Set(codes);
     const out: Record<string, DepositWithdrawFee> = {};
     for (const coin of raw) {
       const code = this.ctx.code(coin.coin);
@@ -996,6 +1027,11 @@ function requestCost(entry: { cost: number; [k: string]: unknown }, params: Dict
     return (steps.at(-1) as [number, number] | undefined)?.[1];
   }
   return undefined;
+}
+
+/** Callers (and JSON-driven tools) pass null for an omitted optional argument. */
+function none<T>(x: T | null | undefined): T | undefined {
+  return x === null ? undefined : x;
 }
 
 /** CCXT's window: sorted by time; with `since`, the first `limit` from it, else the latest `limit`. */

@@ -15,7 +15,17 @@
  * `byLimit` ([maxLimit, cost] steps for depth).
  */
 import { TICK_SIZE } from '../../core/decimal.js';
+import type { ErrorName } from '../../core/errors.js';
 import { defineSpec } from '../../core/spec.js';
+
+/** The error table is written grouped by class (easier to audit); the runtime wants code -> class. */
+function byClass(groups: Partial<Record<ErrorName, string[]>>): Record<string, ErrorName> {
+  const out: Record<string, ErrorName> = {};
+  for (const [name, keys] of Object.entries(groups) as [ErrorName, string[]][]) for (const k of keys) out[k] = name;
+  return out;
+}
+
+const KLINE_INTERVALS = '1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M';
 
 /** Cost of a spot (api/v3) or papi endpoint of the given REQUEST_WEIGHT. */
 const w = (weight: number): number => weight / 5;
@@ -162,24 +172,8 @@ export const spec = defineSpec({
       },
     },
   },
-  timeframes: {
-    '1s': '1s',
-    '1m': '1m',
-    '3m': '3m',
-    '5m': '5m',
-    '15m': '15m',
-    '30m': '30m',
-    '1h': '1h',
-    '2h': '2h',
-    '4h': '4h',
-    '6h': '6h',
-    '8h': '8h',
-    '12h': '12h',
-    '1d': '1d',
-    '3d': '3d',
-    '1w': '1w',
-    '1M': '1M',
-  },
+  // Binance names its intervals exactly as the unified timeframes.
+  timeframes: Object.fromEntries(KLINE_INTERVALS.split(' ').map((t) => [t, t])),
   fees: {
     trading: { feeSide: 'get', tierBased: false, percentage: true, taker: 0.001, maker: 0.001 },
   },
@@ -194,316 +188,328 @@ export const spec = defineSpec({
   exceptions: {
     // Binance answers errors as {"code": -1121, "msg": "Invalid symbol."}; messages are matched before codes because
     // one code (-1010, -2010, -2011, -1013) covers several causes that the message tells apart.
-    exact: {
-      // ---- messages (docs: "Messages for -1010 ERROR_MSG_RECEIVED, -2010 NEW_ORDER_REJECTED, -2011 CANCEL_REJECTED")
-      'System is under maintenance.': 'OnMaintenance',
-      'System abnormality': 'OperationFailed',
-      'You are not authorized to execute this request.': 'PermissionDenied',
-      'API key does not exist': 'AuthenticationError',
-      'Unknown order sent.': 'OrderNotFound',
-      'Order does not exist.': 'OrderNotFound',
-      'Duplicate order sent.': 'DuplicateOrderId',
-      'Market is closed.': 'MarketClosed',
-      'Account has insufficient balance for requested action.': 'InsufficientFunds',
-      'Market orders are not supported for this symbol.': 'InvalidOrder',
-      'Iceberg orders are not supported for this symbol.': 'InvalidOrder',
-      'Stop loss orders are not supported for this symbol.': 'InvalidOrder',
-      'Stop loss limit orders are not supported for this symbol.': 'InvalidOrder',
-      'Take profit orders are not supported for this symbol.': 'InvalidOrder',
-      'Take profit limit orders are not supported for this symbol.': 'InvalidOrder',
-      'Quote order qty market orders are not support for this symbol.': 'InvalidOrder',
-      'Price * QTY is zero or less.': 'InvalidOrder',
-      'IcebergQty exceeds QTY.': 'InvalidOrder',
-      'Order would trigger immediately.': 'OrderImmediatelyFillable',
-      'Stop price would trigger immediately.': 'OrderImmediatelyFillable',
-      'Order would immediately match and take.': 'OrderImmediatelyFillable',
-      'The relationship of the prices for the orders is not correct.': 'InvalidOrder',
-      'OCO orders are not supported for this symbol': 'InvalidOrder',
-      'Order book liquidity is less than LOT_SIZE filter minimum quantity.': 'InvalidOrder',
-      'Order book liquidity is less than MARKET_LOT_SIZE filter minimum quantity.': 'InvalidOrder',
-      'Order book liquidity is less than symbol minimum quantity.': 'InvalidOrder',
-      'Rest API trading is not enabled.': 'PermissionDenied',
-      'This account may not place or cancel orders.': 'PermissionDenied',
-      'This action is disabled on this account.': 'AccountSuspended',
-      "You don't have permission.": 'PermissionDenied',
-      'Too many requests. Please try again later.': 'RateLimitExceeded',
-      'Limit orders require GTC for this phase.': 'BadRequest',
-      'This order type is not possible in this trading phase.': 'BadRequest',
-      'This symbol is restricted for this account.': 'PermissionDenied',
-      'This symbol is not permitted for this account.': 'PermissionDenied',
-      'This type of sub-account exceeds the maximum number limit': 'OperationRejected',
-      // ---- 10xx: server or network
-      '-1000': 'OperationFailed', // UNKNOWN
-      '-1001': 'OperationFailed', // DISCONNECTED
-      '-1002': 'AuthenticationError', // UNAUTHORIZED
-      '-1003': 'RateLimitExceeded', // TOO_MANY_REQUESTS
-      '-1004': 'OperationFailed', // server busy
-      '-1006': 'OperationFailed', // UNEXPECTED_RESP: execution status unknown
-      '-1007': 'RequestTimeout', // TIMEOUT: execution status unknown
-      '-1008': 'OperationFailed', // SERVER_BUSY
-      '-1010': 'OperationFailed', // ERROR_MSG_RECEIVED
-      '-1013': 'BadRequest', // INVALID_MESSAGE (filter failures)
-      '-1014': 'InvalidOrder', // UNKNOWN_ORDER_COMPOSITION
-      '-1015': 'RateLimitExceeded', // TOO_MANY_ORDERS
-      '-1016': 'BadRequest', // SERVICE_SHUTTING_DOWN
-      '-1020': 'BadRequest', // UNSUPPORTED_OPERATION
-      '-1021': 'InvalidNonce', // INVALID_TIMESTAMP (outside recvWindow)
-      '-1022': 'AuthenticationError', // INVALID_SIGNATURE
-      '-1034': 'RateLimitExceeded', // TOO_MANY_CONNECTIONS
-      '-1099': 'AuthenticationError', // not found, authenticated, or authorized
-      // ---- 11xx: request issues
-      '-1100': 'BadRequest', // ILLEGAL_CHARS
-      '-1101': 'BadRequest', // TOO_MANY_PARAMETERS
-      '-1102': 'BadRequest', // MANDATORY_PARAM_EMPTY_OR_MALFORMED
-      '-1103': 'BadRequest', // UNKNOWN_PARAM
-      '-1104': 'BadRequest', // UNREAD_PARAMETERS
-      '-1105': 'BadRequest', // PARAM_EMPTY
-      '-1106': 'BadRequest', // PARAM_NOT_REQUIRED
-      '-1108': 'BadRequest', // PARAM_OVERFLOW
-      '-1111': 'BadRequest', // BAD_PRECISION
-      '-1112': 'OperationFailed', // NO_DEPTH
-      '-1114': 'BadRequest', // TIF_NOT_REQUIRED
-      '-1115': 'BadRequest', // INVALID_TIF
-      '-1116': 'BadRequest', // INVALID_ORDER_TYPE
-      '-1117': 'BadRequest', // INVALID_SIDE
-      '-1118': 'BadRequest', // EMPTY_NEW_CL_ORD_ID
-      '-1119': 'BadRequest', // EMPTY_ORG_CL_ORD_ID
-      '-1120': 'BadRequest', // BAD_INTERVAL
-      '-1121': 'BadSymbol', // BAD_SYMBOL
-      '-1122': 'BadSymbol', // INVALID_SYMBOLSTATUS
-      '-1125': 'AuthenticationError', // INVALID_LISTEN_KEY
-      '-1127': 'BadRequest', // MORE_THAN_XX_HOURS
-      '-1128': 'BadRequest', // OPTIONAL_PARAMS_BAD_COMBO
-      '-1130': 'BadRequest', // INVALID_PARAMETER
-      '-1131': 'BadRequest', // recvWindow must be less than 60000
-      '-1134': 'BadRequest', // BAD_STRATEGY_TYPE
-      '-1135': 'BadRequest', // INVALID_JSON
-      '-1139': 'BadRequest', // INVALID_TICKER_TYPE
-      '-1145': 'BadRequest', // INVALID_CANCEL_RESTRICTIONS
-      '-1151': 'BadSymbol', // DUPLICATE_SYMBOLS
-      '-1158': 'InvalidOrder', // OCO_ORDER_TYPE_REJECTED
-      '-1160': 'InvalidOrder', // OCO_ICEBERGQTY_TIMEINFORCE
-      '-1165': 'InvalidOrder', // BUY_OCO_LIMIT_MUST_BE_BELOW
-      '-1166': 'InvalidOrder', // SELL_OCO_LIMIT_MUST_BE_ABOVE
-      '-1168': 'InvalidOrder', // BOTH_OCO_ORDERS_CANNOT_BE_LIMIT
-      '-1194': 'BadRequest', // INVALID_TIME_UNIT
-      '-1196': 'InvalidOrder', // BUY_OCO_STOP_LOSS_MUST_BE_ABOVE
-      '-1197': 'InvalidOrder', // SELL_OCO_STOP_LOSS_MUST_BE_BELOW
-      '-1198': 'InvalidOrder', // BUY_OCO_TAKE_PROFIT_MUST_BE_BELOW
-      '-1199': 'InvalidOrder', // SELL_OCO_TAKE_PROFIT_MUST_BE_ABOVE
-      // ---- 20xx: order and key rejections
-      '-2008': 'AuthenticationError', // invalid Api-Key ID
-      '-2010': 'InvalidOrder', // NEW_ORDER_REJECTED
-      '-2011': 'OrderNotFound', // CANCEL_REJECTED
-      '-2013': 'OrderNotFound', // NO_SUCH_ORDER
-      '-2014': 'AuthenticationError', // BAD_API_KEY_FMT
-      '-2015': 'AuthenticationError', // REJECTED_MBX_KEY
-      '-2016': 'OperationRejected', // NO_TRADING_WINDOW
-      '-2021': 'BadResponse', // cancel-replace: one half failed
-      '-2022': 'BadResponse', // cancel-replace: both halves failed
-      '-2026': 'InvalidOrder', // ORDER_ARCHIVED
-      '-2039': 'InvalidOrder', // CLIENT_ORDER_ID_INVALID
-      // ---- 3xxx: margin account (sapi)
-      '-3000': 'OperationFailed',
-      '-3001': 'AuthenticationError', // enable 2FA first
-      '-3002': 'BadSymbol', // asset not found
-      '-3003': 'BadRequest', // margin account does not exist
-      '-3004': 'OperationRejected', // trade not allowed
-      '-3005': 'BadRequest',
-      '-3006': 'BadRequest',
-      '-3007': 'OperationFailed', // pending transaction
-      '-3008': 'BadRequest',
-      '-3009': 'OperationRejected',
-      '-3010': 'BadRequest',
-      '-3011': 'BadRequest',
-      '-3012': 'OperationRejected',
-      '-3013': 'BadRequest',
-      '-3014': 'AccountSuspended',
-      '-3015': 'BadRequest',
-      '-3016': 'BadRequest',
-      '-3017': 'OperationRejected',
-      '-3018': 'AccountSuspended',
-      '-3019': 'AccountSuspended',
-      '-3020': 'BadRequest',
-      '-3021': 'BadRequest',
-      '-3022': 'AccountSuspended',
-      '-3023': 'OperationRejected',
-      '-3024': 'OperationRejected',
-      '-3025': 'BadRequest',
-      '-3026': 'BadRequest',
-      '-3027': 'BadSymbol',
-      '-3028': 'BadSymbol',
-      '-3029': 'OperationFailed',
-      '-3036': 'AccountSuspended',
-      '-3037': 'OperationFailed',
-      '-3038': 'BadRequest',
-      '-3041': 'InsufficientFunds',
-      '-3042': 'BadRequest',
-      '-3043': 'PermissionDenied',
-      '-3044': 'OperationFailed',
-      '-3045': 'OperationRejected',
-      '-3999': 'PermissionDenied',
-      // ---- 4xxx: wallet (sapi capital/*)
-      '-4001': 'BadRequest', // invalid operation
-      '-4002': 'BadRequest', // invalid get
-      '-4003': 'BadRequest', // invalid email
-      '-4004': 'AuthenticationError', // not logged in
-      '-4005': 'RateLimitExceeded', // too many new requests
-      '-4006': 'BadRequest', // main account only
-      '-4007': 'PermissionDenied', // address validation failed
-      '-4008': 'PermissionDenied', // address tag validation failed
-      '-4010': 'PermissionDenied', // whitelist mail
-      '-4011': 'BadRequest',
-      '-4012': 'PermissionDenied', // whitelist not opened
-      '-4013': 'AuthenticationError', // 2FA not opened
-      '-4014': 'OperationRejected', // no withdrawals within 2 minutes of login
-      '-4015': 'PermissionDenied', // withdraw limited
-      '-4016': 'PermissionDenied',
-      '-4017': 'PermissionDenied',
-      '-4018': 'BadSymbol', // asset not found
-      '-4019': 'BadRequest', // asset not open for withdrawal
-      '-4021': 'BadRequest', // amount not a multiple
-      '-4022': 'BadRequest', // below minimum
-      '-4023': 'OperationRejected', // 24h maximum exceeded
-      '-4024': 'InsufficientFunds',
-      '-4025': 'InsufficientFunds',
-      '-4026': 'InsufficientFunds',
-      '-4027': 'OperationFailed',
-      '-4028': 'BadRequest', // amount must exceed the fee
-      '-4029': 'BadRequest', // withdrawal record not found
-      '-4030': 'BadResponse',
-      '-4031': 'OperationFailed',
-      '-4032': 'OperationRejected',
-      '-4033': 'BadRequest', // illegal address
-      '-4034': 'OperationRejected', // suspected fake address
-      '-4035': 'PermissionDenied', // not whitelisted
-      '-4036': 'PermissionDenied',
-      '-4037': 'OperationFailed',
-      '-4038': 'OperationFailed',
-      '-4039': 'PermissionDenied',
-      '-4040': 'OperationRejected',
-      '-4041': 'OperationFailed',
-      '-4042': 'OperationRejected',
-      '-4043': 'OperationRejected',
-      '-4044': 'PermissionDenied', // blacklisted country
-      '-4045': 'OperationFailed',
-      '-4046': 'AuthenticationError', // agreement not confirmed
-      '-4047': 'BadRequest', // time interval must be within 0-90 days
-      '-4060': 'OperationFailed', // deposit not yet confirmed, asset locked
-      // ---- 5xxx: dust and transfers
-      '-5001': 'BadRequest',
-      '-5002': 'InsufficientFunds',
-      '-5003': 'InsufficientFunds',
-      '-5004': 'OperationRejected',
-      '-5005': 'OperationRejected',
-      '-5006': 'OperationRejected',
-      '-5007': 'BadRequest',
-      '-5008': 'OperationRejected',
-      '-5009': 'BadSymbol',
-      '-5010': 'OperationFailed',
-      '-5011': 'BadRequest',
-      '-5012': 'OperationFailed',
-      '-5013': 'InsufficientFunds',
-      '-5021': 'BadRequest',
-      '-5022': 'BadRequest',
-      // ---- 6xxx: savings
-      '-6001': 'BadSymbol',
-      '-6003': 'PermissionDenied',
-      '-6004': 'BadRequest',
-      '-6005': 'BadRequest',
-      '-6006': 'BadRequest',
-      '-6007': 'OperationRejected',
-      '-6008': 'OperationRejected',
-      '-6009': 'RateLimitExceeded',
-      '-6011': 'OperationRejected',
-      '-6012': 'InsufficientFunds',
-      '-6013': 'BadResponse',
-      '-6014': 'OperationRejected',
-      '-6015': 'BadRequest',
-      '-6016': 'BadRequest',
-      '-6017': 'PermissionDenied',
-      '-6018': 'InsufficientFunds',
-      '-6019': 'OperationRejected',
-      '-6020': 'BadRequest',
-      '-7001': 'BadRequest', // date range not supported
-      '-7002': 'BadRequest', // data request type not supported
-      // ---- 1xxxx: loans
-      '-10001': 'OperationFailed', // under maintenance
-      '-10002': 'BadRequest',
-      '-10005': 'BadResponse', // no records
-      '-10007': 'BadRequest',
-      '-10008': 'BadRequest',
-      '-10009': 'BadRequest',
-      '-10010': 'BadRequest',
-      '-10011': 'InsufficientFunds',
-      '-10012': 'BadRequest',
-      '-10013': 'InsufficientFunds',
-      '-10015': 'OperationFailed',
-      '-10016': 'OperationFailed',
-      '-10017': 'OperationRejected',
-      '-10018': 'BadRequest',
-      '-10019': 'BadRequest',
-      '-10020': 'BadRequest',
-      '-10021': 'InvalidOrder',
-      '-10022': 'BadRequest',
-      '-10023': 'OperationFailed',
-      '-10024': 'BadRequest',
-      '-10025': 'OperationFailed',
-      '-10026': 'BadRequest',
-      '-10028': 'BadRequest',
-      '-10029': 'OperationRejected',
-      '-10030': 'OperationRejected',
-      '-10031': 'OperationRejected',
-      '-10032': 'OperationFailed',
-      '-10034': 'OperationRejected',
-      '-10039': 'OperationRejected',
-      '-10040': 'OperationRejected',
-      '-10041': 'OperationFailed',
-      '-10042': 'BadSymbol',
-      '-10043': 'OperationRejected',
-      '-10044': 'OperationRejected',
-      '-10045': 'OperationRejected',
-      '-10046': 'OperationRejected',
-      '-10047': 'PermissionDenied',
-      '-11008': 'OperationRejected',
-      '-12014': 'RateLimitExceeded', // more than 1 request in 2 seconds
-      '-13000': 'OperationRejected',
-      '-13001': 'OperationRejected',
-      '-13002': 'OperationRejected',
-      '-13003': 'PermissionDenied',
-      '-13004': 'OperationRejected',
-      '-13005': 'OperationRejected',
-      '-13006': 'OperationRejected',
-      '-13007': 'PermissionDenied',
-      '-18002': 'OperationRejected',
-      '-18003': 'OperationRejected',
-      '-18004': 'OperationRejected',
-      '-18005': 'PermissionDenied',
-      '-18006': 'OperationRejected',
-      '-18007': 'OperationRejected',
-      // ---- 2xxxx: algo and portfolio margin
-      '-20121': 'BadSymbol',
-      '-20124': 'BadRequest',
-      '-20130': 'BadRequest',
-      '-20132': 'BadRequest',
-      '-20194': 'BadRequest',
-      '-20195': 'BadRequest',
-      '-20196': 'BadRequest',
-      '-20198': 'OperationRejected',
-      '-20204': 'BadRequest',
-      '-21001': 'BadRequest',
-      '-21002': 'BadRequest',
-      '-21003': 'BadResponse',
-      '-21004': 'OperationRejected',
-      '-21005': 'InsufficientFunds',
-      '-21006': 'OperationFailed',
-      '-21007': 'OperationFailed',
-      // ---- undocumented, seen in the wild
-      '-32603': 'BadRequest',
-      '400002': 'BadRequest',
-      '100001003': 'AuthenticationError',
-      '200003903': 'AuthenticationError',
-    },
+    exact: byClass({
+      OnMaintenance: ['System is under maintenance.'],
+      OperationFailed: [
+        'System abnormality',
+        '-1000', // UNKNOWN
+        '-1001', // DISCONNECTED
+        '-1004', // server busy
+        '-1006', // UNEXPECTED_RESP: execution status unknown
+        '-1008', // SERVER_BUSY
+        '-1010', // ERROR_MSG_RECEIVED
+        '-1112', // NO_DEPTH
+        '-3000',
+        '-3007', // pending transaction
+        '-3029',
+        '-3037',
+        '-3044',
+        '-4027',
+        '-4031',
+        '-4037',
+        '-4038',
+        '-4041',
+        '-4045',
+        '-4060', // deposit not yet confirmed, asset locked
+        '-5010',
+        '-5012',
+        '-10001', // under maintenance
+        '-10015',
+        '-10016',
+        '-10023',
+        '-10025',
+        '-10032',
+        '-10041',
+        '-21006',
+        '-21007',
+      ],
+      PermissionDenied: [
+        'You are not authorized to execute this request.',
+        'Rest API trading is not enabled.',
+        'This account may not place or cancel orders.',
+        "You don't have permission.",
+        'This symbol is restricted for this account.',
+        'This symbol is not permitted for this account.',
+        '-3043',
+        '-3999',
+        '-4007', // address validation failed
+        '-4008', // address tag validation failed
+        '-4010', // whitelist mail
+        '-4012', // whitelist not opened
+        '-4015', // withdraw limited
+        '-4016',
+        '-4017',
+        '-4035', // not whitelisted
+        '-4036',
+        '-4039',
+        '-4044', // blacklisted country
+        '-6003',
+        '-6017',
+        '-10047',
+        '-13003',
+        '-13007',
+        '-18005',
+      ],
+      AuthenticationError: [
+        'API key does not exist',
+        '-1002', // UNAUTHORIZED
+        '-1022', // INVALID_SIGNATURE
+        '-1099', // not found, authenticated, or authorized
+        '-1125', // INVALID_LISTEN_KEY
+        '-2008', // invalid Api-Key ID
+        '-2014', // BAD_API_KEY_FMT
+        '-2015', // REJECTED_MBX_KEY
+        '-3001', // enable 2FA first
+        '-4004', // not logged in
+        '-4013', // 2FA not opened
+        '-4046', // agreement not confirmed
+        '100001003',
+        '200003903',
+      ],
+      OrderNotFound: [
+        'Unknown order sent.',
+        'Order does not exist.',
+        '-2011', // CANCEL_REJECTED
+        '-2013', // NO_SUCH_ORDER
+      ],
+      DuplicateOrderId: ['Duplicate order sent.'],
+      MarketClosed: ['Market is closed.'],
+      InsufficientFunds: [
+        'Account has insufficient balance for requested action.',
+        '-3041',
+        '-4024',
+        '-4025',
+        '-4026',
+        '-5002',
+        '-5003',
+        '-5013',
+        '-6012',
+        '-6018',
+        '-10011',
+        '-10013',
+        '-21005',
+      ],
+      InvalidOrder: [
+        'Market orders are not supported for this symbol.',
+        'Iceberg orders are not supported for this symbol.',
+        'Stop loss orders are not supported for this symbol.',
+        'Stop loss limit orders are not supported for this symbol.',
+        'Take profit orders are not supported for this symbol.',
+        'Take profit limit orders are not supported for this symbol.',
+        'Quote order qty market orders are not support for this symbol.',
+        'Price * QTY is zero or less.',
+        'IcebergQty exceeds QTY.',
+        'The relationship of the prices for the orders is not correct.',
+        'OCO orders are not supported for this symbol',
+        'Order book liquidity is less than LOT_SIZE filter minimum quantity.',
+        'Order book liquidity is less than MARKET_LOT_SIZE filter minimum quantity.',
+        'Order book liquidity is less than symbol minimum quantity.',
+        '-1014', // UNKNOWN_ORDER_COMPOSITION
+        '-1158', // OCO_ORDER_TYPE_REJECTED
+        '-1160', // OCO_ICEBERGQTY_TIMEINFORCE
+        '-1165', // BUY_OCO_LIMIT_MUST_BE_BELOW
+        '-1166', // SELL_OCO_LIMIT_MUST_BE_ABOVE
+        '-1168', // BOTH_OCO_ORDERS_CANNOT_BE_LIMIT
+        '-1196', // BUY_OCO_STOP_LOSS_MUST_BE_ABOVE
+        '-1197', // SELL_OCO_STOP_LOSS_MUST_BE_BELOW
+        '-1198', // BUY_OCO_TAKE_PROFIT_MUST_BE_BELOW
+        '-1199', // SELL_OCO_TAKE_PROFIT_MUST_BE_ABOVE
+        '-2010', // NEW_ORDER_REJECTED
+        '-2026', // ORDER_ARCHIVED
+        '-2039', // CLIENT_ORDER_ID_INVALID
+        '-10021',
+      ],
+      OrderImmediatelyFillable: [
+        'Order would trigger immediately.',
+        'Stop price would trigger immediately.',
+        'Order would immediately match and take.',
+      ],
+      AccountSuspended: ['This action is disabled on this account.', '-3014', '-3018', '-3019', '-3022', '-3036'],
+      RateLimitExceeded: [
+        'Too many requests. Please try again later.',
+        '-1003', // TOO_MANY_REQUESTS
+        '-1015', // TOO_MANY_ORDERS
+        '-1034', // TOO_MANY_CONNECTIONS
+        '-4005', // too many new requests
+        '-6009',
+        '-12014', // more than 1 request in 2 seconds
+      ],
+      BadRequest: [
+        'Limit orders require GTC for this phase.',
+        'This order type is not possible in this trading phase.',
+        '-1013', // INVALID_MESSAGE (filter failures)
+        '-1016', // SERVICE_SHUTTING_DOWN
+        '-1020', // UNSUPPORTED_OPERATION
+        '-1100', // ILLEGAL_CHARS
+        '-1101', // TOO_MANY_PARAMETERS
+        '-1102', // MANDATORY_PARAM_EMPTY_OR_MALFORMED
+        '-1103', // UNKNOWN_PARAM
+        '-1104', // UNREAD_PARAMETERS
+        '-1105', // PARAM_EMPTY
+        '-1106', // PARAM_NOT_REQUIRED
+        '-1108', // PARAM_OVERFLOW
+        '-1111', // BAD_PRECISION
+        '-1114', // TIF_NOT_REQUIRED
+        '-1115', // INVALID_TIF
+        '-1116', // INVALID_ORDER_TYPE
+        '-1117', // INVALID_SIDE
+        '-1118', // EMPTY_NEW_CL_ORD_ID
+        '-1119', // EMPTY_ORG_CL_ORD_ID
+        '-1120', // BAD_INTERVAL
+        '-1127', // MORE_THAN_XX_HOURS
+        '-1128', // OPTIONAL_PARAMS_BAD_COMBO
+        '-1130', // INVALID_PARAMETER
+        '-1131', // recvWindow must be less than 60000
+        '-1134', // BAD_STRATEGY_TYPE
+        '-1135', // INVALID_JSON
+        '-1139', // INVALID_TICKER_TYPE
+        '-1145', // INVALID_CANCEL_RESTRICTIONS
+        '-1194', // INVALID_TIME_UNIT
+        '-3003', // margin account does not exist
+        '-3005',
+        '-3006',
+        '-3008',
+        '-3010',
+        '-3011',
+        '-3013',
+        '-3015',
+        '-3016',
+        '-3020',
+        '-3021',
+        '-3025',
+        '-3026',
+        '-3038',
+        '-3042',
+        '-4001', // invalid operation
+        '-4002', // invalid get
+        '-4003', // invalid email
+        '-4006', // main account only
+        '-4011',
+        '-4019', // asset not open for withdrawal
+        '-4021', // amount not a multiple
+        '-4022', // below minimum
+        '-4028', // amount must exceed the fee
+        '-4029', // withdrawal record not found
+        '-4033', // illegal address
+        '-4047', // time interval must be within 0-90 days
+        '-5001',
+        '-5007',
+        '-5011',
+        '-5021',
+        '-5022',
+        '-6004',
+        '-6005',
+        '-6006',
+        '-6015',
+        '-6016',
+        '-6020',
+        '-7001', // date range not supported
+        '-7002', // data request type not supported
+        '-10002',
+        '-10007',
+        '-10008',
+        '-10009',
+        '-10010',
+        '-10012',
+        '-10018',
+        '-10019',
+        '-10020',
+        '-10022',
+        '-10024',
+        '-10026',
+        '-10028',
+        '-20124',
+        '-20130',
+        '-20132',
+        '-20194',
+        '-20195',
+        '-20196',
+        '-20204',
+        '-21001',
+        '-21002',
+        '-32603',
+        '400002',
+      ],
+      OperationRejected: [
+        'This type of sub-account exceeds the maximum number limit',
+        '-2016', // NO_TRADING_WINDOW
+        '-3004', // trade not allowed
+        '-3009',
+        '-3012',
+        '-3017',
+        '-3023',
+        '-3024',
+        '-3045',
+        '-4014', // no withdrawals within 2 minutes of login
+        '-4023', // 24h maximum exceeded
+        '-4032',
+        '-4034', // suspected fake address
+        '-4040',
+        '-4042',
+        '-4043',
+        '-5004',
+        '-5005',
+        '-5006',
+        '-5008',
+        '-6007',
+        '-6008',
+        '-6011',
+        '-6014',
+        '-6019',
+        '-10017',
+        '-10029',
+        '-10030',
+        '-10031',
+        '-10034',
+        '-10039',
+        '-10040',
+        '-10043',
+        '-10044',
+        '-10045',
+        '-10046',
+        '-11008',
+        '-13000',
+        '-13001',
+        '-13002',
+        '-13004',
+        '-13005',
+        '-13006',
+        '-18002',
+        '-18003',
+        '-18004',
+        '-18006',
+        '-18007',
+        '-20198',
+        '-21004',
+      ],
+      RequestTimeout: [
+        '-1007', // TIMEOUT: execution status unknown
+      ],
+      InvalidNonce: [
+        '-1021', // INVALID_TIMESTAMP (outside recvWindow)
+      ],
+      BadSymbol: [
+        '-1121', // BAD_SYMBOL
+        '-1122', // INVALID_SYMBOLSTATUS
+        '-1151', // DUPLICATE_SYMBOLS
+        '-3002', // asset not found
+        '-3027',
+        '-3028',
+        '-4018', // asset not found
+        '-5009',
+        '-6001',
+        '-10042',
+        '-20121',
+      ],
+      BadResponse: [
+        '-2021', // cancel-replace: one half failed
+        '-2022', // cancel-replace: both halves failed
+        '-4030',
+        '-6013',
+        '-10005', // no records
+        '-21003',
+      ],
+    }),
     // Substrings of "msg", checked after the exact messages and before the code.
     broad: {
       'has no operation privilege': 'PermissionDenied',
@@ -614,18 +620,5 @@ export const spec = defineSpec({
     ],
     /** Withdrawal precision of fiat networks, which report 0. */
     defaultFiatWithdrawPrecision: '0.01',
-    accountsByType: {
-      main: 'MAIN',
-      spot: 'MAIN',
-      funding: 'FUNDING',
-      margin: 'MARGIN',
-      cross: 'MARGIN',
-      future: 'UMFUTURE',
-      delivery: 'CMFUTURE',
-      linear: 'UMFUTURE',
-      swap: 'UMFUTURE',
-      inverse: 'CMFUTURE',
-      option: 'OPTION',
-    },
   },
 });
