@@ -142,6 +142,8 @@ interface Secrets {
 
 export abstract class Exchange {
   static spec: ExchangeSpec;
+  /** Loads the exchange's ws.ts handler; set by exchanges that stream. */
+  static streams?: () => Promise<StreamHandlerClass>;
 
   readonly spec: ExchangeSpec;
   timeout: number;

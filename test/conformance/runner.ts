@@ -284,6 +284,10 @@ async function runRequestFile(id: string, file: CaseFile<RequestCase>, dirs: str
         throw captured;
       });
       const inScope = scopeOf(ex, c.method, c.input, c.description);
+      if (typeof (ex as unknown as Record<string, unknown>)[c.method] !== 'function') {
+        out.push({ ...base, ok: false, inScope, reason: `${c.method}() is not a method of ${id}` });
+        continue;
+      }
       let error: unknown;
       try {
         await (ex as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[c.method]!(
@@ -338,6 +342,10 @@ async function runResponseFile(id: string, file: CaseFile<ResponseCase>, dirs: s
         text: async () => body,
       }));
       const inScope = scopeOf(ex, c.method, c.input, c.description);
+      if (typeof (ex as unknown as Record<string, unknown>)[c.method] !== 'function') {
+        out.push({ ...base, ok: false, inScope, reason: `${c.method}() is not a method of ${id}` });
+        continue;
+      }
       try {
         const result = await (ex as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[c.method]!(
           ...structuredClone(c.input),
