@@ -663,7 +663,7 @@ export abstract class Exchange {
   handleResponse(res: HttpResponse, req: HttpRequest): any {
     const text = res.text;
     const trimmed = text.trimStart();
-    const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[');
+    const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"');
     const json = looksJson ? parseJson(text) : undefined;
     const details: ErrorDetails = { exchange: this.id, status: res.status };
     this.handleErrors(res.status, res.statusText, req.url, req.method, res.headers, text, json, req);

@@ -280,8 +280,10 @@ async function runRequestFile(id: string, file: CaseFile<RequestCase>, dirs: str
       }
       let captured: Captured | undefined;
       const ex = await makeExchange(id, dirs, file.options, async (url, init) => {
-        captured = new Captured(url, init.body);
-        throw captured;
+        // The first request is the one a case describes; later ones (parallel or after a catch) are ignored.
+        const c = new Captured(url, init.body);
+        captured ??= c;
+        throw c;
       });
       const inScope = scopeOf(ex, c.method, c.input, c.description);
       if (typeof (ex as unknown as Record<string, unknown>)[c.method] !== 'function') {
