@@ -124,8 +124,9 @@ export interface kraken extends ImplicitApi<typeof spec.api> {}
 export class kraken extends Exchange {
   static override spec = spec;
 
-  #byAltname = new WeakMap<object, Map<string, Market>>();
-  #delisted = new Map<string, Market>();
+  // lookup caches, made on first use (nothing is built at construction)
+  #byAltname: { markets: object; index: Map<string, Market> } | undefined;
+  #delisted: Map<string, Market> | undefined;
 
   // ---- signing and errors ----
 
@@ -218,7 +219,7 @@ export class kraken extends Exchange {
     const known = this.marketsById[pairId]?.[0];
     if (known !== undefined) return known;
     const markets = this.markets;
-    let index = this.#byAltname.get(markets);
+    let index = this.#byAltname?.markets === markets ? this.#byAltname.index : undefined;
     if (index === undefined) {
       index = new Map();
       for (const m of Object.values(markets)) {
@@ -227,7 +228,7 @@ export class kraken extends Exchange {
         if (altname !== undefined) index.set(altname, m);
         if (wsname !== undefined) index.set(wsname, m);
       }
-      this.#byAltname.set(markets, index);
+      this.#byAltname = { markets, index };
     }
     const byName = index.get(pairId);
     if (byName !== undefined) return byName;
@@ -236,6 +237,7 @@ export class kraken extends Exchange {
 
   /** A pair no longer listed still gets a BASE/QUOTE symbol, so old orders and trades parse. */
   private delistedMarket(pairId: string): Market {
+    this.#delisted ??= new Map();
     let m = this.#delisted.get(pairId);
     if (m === undefined) {
       const [baseId, quoteId] = splitPairId(pairId);
@@ -247,7 +249,9 @@ export class kraken extends Exchange {
     return m;
   }
 
-  private codeOf = (id: string | undefined): string | undefined => this.safeCurrencyCode(id);
+  private codeOf(id: string | undefined): string | undefined {
+    return this.safeCurrencyCode(id);
+  }
 
   /** An entry of a result keyed by pair: by id, else altname or wsname, else the only entry there is. */
   private entryFor<T>(result: Record<string, T> | undefined, market: Market): T | undefined {
@@ -258,11 +262,11 @@ export class kraken extends Exchange {
     return pairs.length === 1 ? result[pairs[0]!] : undefined;
   }
 
-  private networkOf = (name: string | undefined): string | undefined => {
+  private networkOf(name: string | undefined): string | undefined {
     if (name === undefined) return undefined;
     const table = this.options['networksById'] as Record<string, string> | undefined;
     return table?.[name] ?? name;
-  };
+  }
 
   // ---- public ----
 
@@ -291,7 +295,7 @@ export class kraken extends Exchange {
     const fiat = (this.options['fiat'] as string[] | undefined) ?? [];
     const out: Record<string, Currency> = {};
     for (const [id, raw] of Object.entries(res.result ?? {})) {
-      const c = parseCurrency(id, raw, this.codeOf, fiat);
+      const c = parseCurrency(id, raw, (cid: string | undefined) => this.codeOf(cid), fiat);
       out[c.code] = c;
     }
     return out;
@@ -409,7 +413,7 @@ export class kraken extends Exchange {
   override async fetchBalance(params: Dict = {}): Promise<Balances> {
     await this.loadMarkets();
     const res = (await this.privatePostBalanceEx(params)) as Envelope<Record<string, RawBalanceEx>>;
-    return parseBalance(res.result ?? {}, this.codeOf, res);
+    return parseBalance(res.result ?? {}, (cid: string | undefined) => this.codeOf(cid), res);
   }
 
   override async fetchTradingFee(symbol: string, params: Dict = {}): Promise<TradingFee> {
@@ -449,7 +453,7 @@ export class kraken extends Exchange {
       ledger?: Record<string, RawLedgerEntry>;
     }>;
     const entries = Object.entries(res.result?.ledger ?? {}).map(([id, raw]) =>
-      parseLedgerEntry({ ...raw, id }, this.codeOf),
+      parseLedgerEntry({ ...raw, id }, (cid: string | undefined) => this.codeOf(cid)),
     );
     const wanted = code === undefined ? entries : entries.filter((e) => e.currency === code);
     return filterBySinceLimit(
@@ -797,13 +801,17 @@ export class kraken extends Exchange {
     // with cursor=true the list comes wrapped with a next_cursor
     const result = res.result;
     const rows = Array.isArray(result) ? result : (result?.withdrawals ?? result?.deposits ?? result?.deposit ?? []);
-    let out = rows.map((raw) => parseTransaction(raw, type, this.codeOf, this.networkOf));
-    if (code !== undefined) out = out.filter((t) => t.currency === code);
-    return filterBySinceLimit(
-      sortBy(out, (t) => t.timestamp),
-      since,
-      limit,
+    let out = rows.map((raw) =>
+      parseTransaction(
+        raw,
+        type,
+        (cid: string | undefined) => this.codeOf(cid),
+        (n: string | undefined) => this.networkOf(n),
+      ),
     );
+    if (code !== undefined) out = out.filter((t) => t.currency === code);
+    // kept in the exchange's order (newest first), as CCXT returns them
+    return filterBySinceLimit(out, since, limit);
   }
 
   override async fetchDepositAddress(code: string, params: Dict = {}): Promise<DepositAddress> {
@@ -868,7 +876,12 @@ export class kraken extends Exchange {
       ...request,
       ...omit(params, 'key', 'tag'),
     })) as Envelope<RawFunding>;
-    const tx = parseTransaction({ ...(response.result ?? {}) }, 'withdrawal', this.codeOf, this.networkOf);
+    const tx = parseTransaction(
+      { ...(response.result ?? {}) },
+      'withdrawal',
+      (cid: string | undefined) => this.codeOf(cid),
+      (n: string | undefined) => this.networkOf(n),
+    );
     return {
       ...tx,
       currency: currency.code,
