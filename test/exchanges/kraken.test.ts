@@ -205,6 +205,12 @@ describe('kraken', () => {
       await expect(ex.createOrder('BTC/USD', 'market', 'buy', 1, undefined, { postOnly: true })).rejects.toBeInstanceOf(
         InvalidOrder,
       );
+      await expect(
+        ex.createOrder('BTC/USD', 'market', 'sell', 1, undefined, { stopLossPrice: -1 }),
+      ).rejects.toBeInstanceOf(InvalidOrder);
+      await expect(ex.createOrder('BTC/USD', 'market', 'buy', 1, undefined, { cost: 0 })).rejects.toBeInstanceOf(
+        InvalidOrder,
+      );
       // below the amount precision (1e-8)
       await expect(ex.createOrder('BTC/USD', 'limit', 'buy', 1e-10, 100)).rejects.toBeInstanceOf(InvalidOrder);
       expect(f.sent).toEqual([]);

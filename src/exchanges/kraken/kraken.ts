@@ -81,6 +81,7 @@ const ORDER_PARAMS = [
   'postOnly',
   'timeInForce',
   'reduceOnly',
+  'reduce_only',
   'cost',
   'oflags',
   'triggerPrice',
@@ -482,11 +483,13 @@ export class kraken extends Exchange {
     price?: number,
     params: Dict = {},
   ): Promise<Order> {
+    await this.loadMarkets();
     const trailing = params['trailingAmount'] !== undefined || params['trailingPercent'] !== undefined;
     // a trailing limit order takes offsets, not a limit price
-    this.checkOrder(symbol, trailing ? 'trailing-stop' : type, side, amount, price);
-    await this.loadMarkets();
-    const market = this.market(symbol);
+    const market = this.checkOrder(symbol, trailing ? 'trailing-stop' : type, side, amount, price);
+    for (const key of ['cost', 'stopLossPrice', 'takeProfitPrice', 'triggerPrice', 'stopPrice']) {
+      this.checkPositive(key, params[key], false);
+    }
     const request = this.orderRequest(market, type, side, amount, price, params);
     const usingCost = String(request['oflags'] ?? '').includes('viqc');
     const res = (await this.privatePostAddOrder({ ...request, ...omit(params, ORDER_PARAMS) })) as Envelope<RawOrder>;
