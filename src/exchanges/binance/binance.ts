@@ -8,6 +8,7 @@ import { privateKeyFromPem } from '../../core/auth/keys.js';
 import { DECIMAL_PLACES, NO_PADDING, TICK_SIZE, TRUNCATE, decimalToPrecision } from '../../core/decimal.js';
 import {
   ArgumentsRequired,
+  AuthenticationError,
   ExchangeError,
   InvalidOrder,
   NotSupported,
@@ -133,8 +134,11 @@ export class binance extends Exchange {
       const query = urlencode(params);
       let outHeaders = headers;
       if (KEYED_PATHS.has(path)) {
-        this.checkRequiredCredentials();
-        outHeaders = { ...headers, 'X-MBX-APIKEY': this.apiKey! };
+        const apiKey = this.apiKey;
+        if (apiKey === undefined || apiKey === '') {
+          throw new AuthenticationError(`${this.id} ${path} requires the apiKey credential`, { exchange: this.id });
+        }
+        outHeaders = { ...headers, 'X-MBX-APIKEY': apiKey };
       }
       return { url: query === '' ? url : `${url}?${query}`, method, headers: outHeaders, body };
     }
@@ -255,6 +259,19 @@ export class binance extends Exchange {
     }
     const orders = headers['x-mbx-order-count-10s'];
     if (orders !== undefined && Number.isFinite(Number(orders))) throttler.sync('orders', { used: Number(orders) });
+  }
+
+  /** Markets handed in from outside (stored files, other tools) may lack precision or limits: default them. */
+  override setMarkets(
+    markets: Market[] | Record<string, Market>,
+    currencies?: Currency[] | Record<string, Currency>,
+  ): Record<string, Market> {
+    const list = Array.isArray(markets) ? markets : Object.values(markets);
+    let complete = true;
+    for (const m of list) if (m.precision === undefined || m.limits === undefined) complete = false;
+    if (complete) return super.setMarkets(list, currencies);
+    const fixed = list.map((m) => ({ ...m, precision: m.precision ?? {}, limits: m.limits ?? {} }));
+    return super.setMarkets(fixed, currencies);
   }
 
   // ---- helpers ----
@@ -584,6 +601,8 @@ export class binance extends Exchange {
     params: Dict = {},
   ): Promise<Order> {
     await this.loadMarkets();
+    // Credentials first: a caller without keys learns that before any question about the order itself.
+    this.checkRequiredCredentials();
     const cost = params['cost'] ?? params['quoteOrderQty'];
     const market = this.checkOrder(symbol, type, side, amount ?? cost, price);
     price = none(price);
