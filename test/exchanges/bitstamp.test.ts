@@ -20,13 +20,14 @@ import {
   RateLimitExceeded,
 } from '../../src/core/errors.js';
 import type { ExchangeConfig } from '../../src/core/exchange.js';
+import type { Currency, Market } from '../../src/core/types.js';
 import { bitstamp } from '../../src/exchanges/bitstamp/bitstamp.js';
 
 const SHARED = new URL('../../../shared/conformance/', import.meta.url);
-const MARKETS = JSON.parse(readFileSync(new URL('markets/bitstamp.json', SHARED), 'utf8')) as Record<string, never>;
+const MARKETS = JSON.parse(readFileSync(new URL('markets/bitstamp.json', SHARED), 'utf8')) as Record<string, Market>;
 const CURRENCIES = JSON.parse(readFileSync(new URL('currencies/bitstamp.json', SHARED), 'utf8')) as Record<
   string,
-  never
+  Currency
 >;
 
 const NOW = 1_700_000_000_000;
@@ -733,8 +734,8 @@ describe('bitstamp', () => {
     });
 
     it('behavior: fetchMarkets lists spot pairs and perpetuals with tick-size precision', async () => {
-      const spot = MARKETS['BTC/USD'] as { info: unknown };
-      const perp = MARKETS['BTC/USD:USD'] as { info: unknown };
+      const spot = MARKETS['BTC/USD']!;
+      const perp = MARKETS['BTC/USD:USD']!;
       const { ex } = harness([
         {
           body: [

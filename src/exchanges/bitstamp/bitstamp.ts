@@ -117,6 +117,11 @@ export class bitstamp extends Exchange {
     return (known?.id ?? code).toLowerCase();
   }
 
+  /** The market of an optional symbol argument (undefined and null both mean "all markets"). */
+  protected optionalMarket(symbol: string | undefined | null): Market | undefined {
+    return symbol === undefined || symbol === null ? undefined : this.market(symbol);
+  }
+
   protected isFiat(code: string): boolean {
     return this.currencies[code]?.type === 'fiat' || FIAT.has(code);
   }
@@ -463,7 +468,7 @@ export class bitstamp extends Exchange {
 
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = this.optionalMarket(symbol);
     const { request, rest } = this.orderRef(id, params, 'cancelOrder');
     const response = (await this.privatePostCancelOrder({ ...request, ...rest })) as RawOrder;
     return parseOrder(response, { market, lookup: this.lookup(), status: 'canceled' });
@@ -471,7 +476,7 @@ export class bitstamp extends Exchange {
 
   override async cancelAllOrders(symbol?: string, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = this.optionalMarket(symbol);
     const response = (
       market === undefined
         ? await this.privatePostCancelAllOrders(params)
@@ -483,7 +488,7 @@ export class bitstamp extends Exchange {
 
   override async fetchOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = this.optionalMarket(symbol);
     const { request, rest } = this.orderRef(id, params, 'fetchOrder');
     const response = (await this.privatePostOrderStatus({ ...request, ...rest })) as RawOrder;
     const order = parseOrder(response, { market, lookup: this.lookup() });
@@ -493,7 +498,7 @@ export class bitstamp extends Exchange {
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = this.optionalMarket(symbol);
     const rows = (await this.privatePostOpenOrdersAll(params)) as RawOrder[];
     const ctx: OrderContext = { lookup: this.lookup(), status: 'open', type: 'limit' };
     let orders = (Array.isArray(rows) ? rows : []).map((o) => parseOrder(o, ctx));
@@ -504,7 +509,7 @@ export class bitstamp extends Exchange {
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
-    const market = symbol === undefined ? undefined : this.market(symbol);
+    const market = this.optionalMarket(symbol);
     const request: Dict = {};
     if (limit !== undefined && limit !== null) request['limit'] = Math.min(limit, MAX_ROWS);
     const rows = (

@@ -36,6 +36,22 @@ const MAKER_TIERS = [
   [1_000_000_000, 0],
 ] as const;
 
+/** unified timeframe -> candle length in seconds (the `step` parameter of ohlc/) */
+const CANDLE_STEPS: readonly (readonly [string, number])[] = [
+  ['1m', 60],
+  ['3m', 3 * 60],
+  ['5m', 5 * 60],
+  ['15m', 15 * 60],
+  ['30m', 30 * 60],
+  ['1h', 3600],
+  ['2h', 2 * 3600],
+  ['4h', 4 * 3600],
+  ['6h', 6 * 3600],
+  ['12h', 12 * 3600],
+  ['1d', 86_400],
+  ['3d', 3 * 86_400],
+];
+
 export const spec = defineSpec({
   id: 'bitstamp',
   name: 'Bitstamp',
@@ -122,20 +138,7 @@ export const spec = defineSpec({
     },
   },
   // Bitstamp's `step` values in seconds; there is no weekly step (259200 is three days).
-  timeframes: {
-    '1m': '60',
-    '3m': '180',
-    '5m': '300',
-    '15m': '900',
-    '30m': '1800',
-    '1h': '3600',
-    '2h': '7200',
-    '4h': '14400',
-    '6h': '21600',
-    '12h': '43200',
-    '1d': '86400',
-    '3d': '259200',
-  },
+  timeframes: Object.fromEntries(CANDLE_STEPS.map(([tf, seconds]) => [tf, String(seconds)])),
   fees: {
     trading: {
       tierBased: true,
