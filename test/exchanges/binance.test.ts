@@ -313,7 +313,7 @@ describe('binance', () => {
       ex.setMarkets([
         ...Object.values(markets),
         {
-          ...(markets['BTC/USDT'] as object),
+          ...(markets['BTC/USDT'] as unknown as object),
           symbol: 'BTC/USDT:USDT',
           type: 'swap',
           spot: false,
