@@ -3,7 +3,7 @@
  * form POSTs signed with the v2 header scheme (X-Auth-*, see sign()). Market data, balances, orders (limit,
  * market, instant), order status, user transactions, crypto deposits and withdrawals.
  */
-import { hmac, uuid } from '../../core/auth/index.js';
+import { hmac, numberToPlainString, uuid } from '../../core/auth/index.js';
 import { NO_PADDING, TICK_SIZE, TRUNCATE, decimalToPrecision, tickFromPrecision } from '../../core/decimal.js';
 import { buildTransaction } from '../../core/build.js';
 import { ArgumentsRequired, ExchangeError, InvalidOrder, NotSupported } from '../../core/errors.js';
@@ -15,6 +15,7 @@ import type {
   Currency,
   DepositAddress,
   Dict,
+  LedgerEntry,
   Market,
   OHLCV,
   Order,
@@ -37,6 +38,7 @@ import {
   parseCryptoTransaction,
   parseCurrency,
   parseDepositAddress,
+  parseLedgerRow,
   parseLedgerTrade,
   parseLedgerTransfer,
   parseMarket,
@@ -45,8 +47,10 @@ import {
   parsePublicTrade,
   parseTicker,
   parseTradingFee,
+  parseWithdrawalFees,
   parseWithdrawalRequest,
   symbolFromName,
+  type DepositWithdrawFee,
   type Lookup,
   type OrderContext,
   type RawBalance,
@@ -61,6 +65,7 @@ import {
   type RawPublicTrade,
   type RawTicker,
   type RawTradingFee,
+  type RawWithdrawalFee,
   type RawWithdrawalRequest,
 } from './parse.js';
 import { spec } from './spec.js';
@@ -87,6 +92,8 @@ const MAX_ROWS = 1000;
 const FIAT = new Set(['USD', 'EUR', 'GBP']);
 
 const rowType = (row: RawLedgerRow): string | undefined => str(row, 'type');
+/** An optional argument that was passed (CCXT callers pass null as often as undefined). */
+const given = <T>(x: T | undefined | null): x is T => x !== undefined && x !== null;
 
 export interface bitstamp extends ImplicitApi<typeof spec.api> {}
 
@@ -119,7 +126,7 @@ export class bitstamp extends Exchange {
 
   /** The market of an optional symbol argument (undefined and null both mean "all markets"). */
   protected optionalMarket(symbol: string | undefined | null): Market | undefined {
-    return symbol === undefined || symbol === null ? undefined : this.market(symbol);
+    return given(symbol) ? this.market(symbol) : undefined;
   }
 
   protected isFiat(code: string): boolean {
@@ -230,7 +237,7 @@ export class bitstamp extends Exchange {
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
-    const wanted = symbols === undefined ? undefined : new Set(symbols.map((s) => this.market(s).symbol));
+    const wanted = !given(symbols) ? undefined : new Set(symbols.map((s) => this.market(s).symbol));
     const rows = (await this.publicGetTicker(params)) as RawTicker[];
     const out: Tickers = {};
     const lookup = this.lookup();
@@ -247,7 +254,7 @@ export class bitstamp extends Exchange {
   override async fetchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
     await this.loadMarkets();
     const market = this.market(symbol);
-    if (limit !== undefined && limit !== null) this.checkPositive('limit', limit, false);
+    if (given(limit)) this.checkPositive('limit', limit, false);
     const raw = (await this.publicGetOrderBookMarketSymbol({ market_symbol: market.id, ...params })) as RawOrderBook;
     return parseOrderBook(raw, market.symbol, limit ?? undefined);
   }
@@ -283,17 +290,13 @@ export class bitstamp extends Exchange {
     const count = Math.min(limit ?? MAX_ROWS, MAX_ROWS);
     const until = int(params, 'until');
     const request: Dict = { market_symbol: market.id, step, limit: count };
-    if (since !== undefined && since !== null) {
+    if (given(since)) {
       const start = Math.floor(since / 1000);
       const end = start + seconds * count - 1;
       request['start'] = start;
       // without a limit the caller asked for everything up to `until`
       request['end'] =
-        until === undefined
-          ? end
-          : limit === undefined
-            ? Math.floor(until / 1000)
-            : Math.min(end, Math.floor(until / 1000));
+        until === undefined ? end : !given(limit) ? Math.floor(until / 1000) : Math.min(end, Math.floor(until / 1000));
     } else if (until !== undefined) {
       const end = Math.floor(until / 1000);
       request['end'] = end;
@@ -304,9 +307,7 @@ export class bitstamp extends Exchange {
     };
     const rows = response.data?.ohlc ?? [];
     const candles = rows.map(parseCandle).sort((a, b) => a[0] - b[0]);
-    return since === undefined || since === null
-      ? candles.slice(-count)
-      : candles.filter((c) => c[0] >= since).slice(0, count);
+    return !given(since) ? candles.slice(-count) : candles.filter((c) => c[0] >= since).slice(0, count);
   }
 
   // ---- account ----
@@ -511,7 +512,7 @@ export class bitstamp extends Exchange {
     await this.loadMarkets();
     const market = this.optionalMarket(symbol);
     const request: Dict = {};
-    if (limit !== undefined && limit !== null) request['limit'] = Math.min(limit, MAX_ROWS);
+    if (given(limit)) request['limit'] = Math.min(limit, MAX_ROWS);
     const rows = (
       market === undefined
         ? await this.privatePostUserTransactions({ ...request, ...params })
@@ -522,7 +523,7 @@ export class bitstamp extends Exchange {
       .filter((r) => rowType(r) === ROW_TRADE)
       .map((r) => parseLedgerTrade(r, market, lookup));
     sortBy(trades, (t) => t.timestamp);
-    return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, since === undefined || since === null);
+    return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, !given(since));
   }
 
   // ---- funding ----
@@ -551,13 +552,13 @@ export class bitstamp extends Exchange {
   ): Promise<Transaction[]> {
     await this.loadMarkets();
     const request: Dict = { limit: Math.min(limit ?? MAX_ROWS, MAX_ROWS) };
-    if (since !== undefined && since !== null) request['since_timestamp'] = Math.floor(since / 1000);
+    if (given(since)) request['since_timestamp'] = Math.floor(since / 1000);
     const response = (await this.privatePostCryptoTransactions({ ...request, ...params })) as {
       deposits?: RawCryptoTransaction[];
     };
     const lookup = this.lookup();
     let out = (response.deposits ?? []).map((d) => parseCryptoTransaction(d, 'deposit', lookup));
-    if (code !== undefined) out = out.filter((t) => t.currency === code);
+    if (given(code)) out = out.filter((t) => t.currency === code);
     sortBy(out, (t) => t.timestamp);
     return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
   }
@@ -571,14 +572,13 @@ export class bitstamp extends Exchange {
     await this.loadMarkets();
     const cap = Number(this.options['maxWithdrawalTimedelta'] ?? 50_000_000);
     // timedelta: how many seconds back to look
-    const timedelta =
-      since === undefined || since === null ? cap : Math.min(cap, Math.ceil((this.milliseconds() - since) / 1000));
+    const timedelta = !given(since) ? cap : Math.min(cap, Math.ceil((this.milliseconds() - since) / 1000));
     const request: Dict = { timedelta: Math.max(timedelta, 1) };
-    if (limit !== undefined && limit !== null) request['limit'] = limit;
+    if (given(limit)) request['limit'] = limit;
     const rows = (await this.privatePostWithdrawalRequests({ ...request, ...params })) as RawWithdrawalRequest[];
     const lookup = this.lookup();
     let out = (Array.isArray(rows) ? rows : []).map((r) => parseWithdrawalRequest(r, lookup));
-    if (code !== undefined) out = out.filter((t) => t.currency === code);
+    if (given(code)) out = out.filter((t) => t.currency === code);
     sortBy(out, (t) => t.timestamp);
     return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
   }
@@ -591,10 +591,10 @@ export class bitstamp extends Exchange {
   ): Promise<Transaction[]> {
     await this.loadMarkets();
     const request: Dict = {};
-    if (limit !== undefined && limit !== null) request['limit'] = Math.min(limit, MAX_ROWS);
+    if (given(limit)) request['limit'] = Math.min(limit, MAX_ROWS);
     const rows = (await this.privatePostUserTransactions({ ...request, ...params })) as RawLedgerRow[];
     const lookup = this.lookup();
-    const currencyId = code === undefined ? undefined : this.currencyPathId(code);
+    const currencyId = given(code) ? this.currencyPathId(code) : undefined;
     let out = (Array.isArray(rows) ? rows : [])
       .filter((r) => {
         const t = rowType(r);
@@ -607,7 +607,7 @@ export class bitstamp extends Exchange {
           currencyId !== undefined && r[currencyId] !== undefined ? currencyId : undefined,
         ),
       );
-    if (code !== undefined) out = out.filter((t) => t.currency === code);
+    if (given(code)) out = out.filter((t) => t.currency === code);
     sortBy(out, (t) => t.timestamp);
     return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
   }
@@ -624,7 +624,8 @@ export class bitstamp extends Exchange {
     await this.loadMarkets();
     const memo = tag ?? str(params, 'tag');
     const rest = omit(params, ['tag', 'network']);
-    const quantity = this.currencies[code] !== undefined ? this.currencyToPrecision(code, amount) : String(amount);
+    const quantity =
+      this.currencies[code] !== undefined ? this.currencyToPrecision(code, amount) : numberToPlainString(amount);
     let response: unknown;
     if (this.isFiat(code)) {
       // bank withdrawal: `address` is the IBAN; name, bic, postal data and `type` (sepa | international) via params
@@ -652,5 +653,52 @@ export class bitstamp extends Exchange {
       status: 'pending',
       info: response,
     });
+  }
+
+  override async fetchLedger(code?: string, since?: number, limit?: number, params: Dict = {}): Promise<LedgerEntry[]> {
+    await this.loadMarkets();
+    const request: Dict = {};
+    if (given(limit)) request['limit'] = Math.min(limit, MAX_ROWS);
+    const rows = (await this.privatePostUserTransactions({ ...request, ...params })) as RawLedgerRow[];
+    const lookup = this.lookup();
+    const currencyId = given(code) ? this.currencyPathId(code) : undefined;
+    let out = (Array.isArray(rows) ? rows : [])
+      .filter((r) => currencyId === undefined || r[currencyId] !== undefined)
+      .map((r) => parseLedgerRow(r, lookup, currencyId));
+    if (given(code)) out = out.filter((e) => e.currency === code);
+    sortBy(out, (e) => e.timestamp);
+    return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+  }
+
+  // ---- withdrawal fees (CCXT methods outside the core list; flagged in spec.has) ----
+  async fetchDepositWithdrawFees(codes?: string[], params: Dict = {}): Promise<Record<string, DepositWithdrawFee>> {
+    await this.loadMarkets();
+    const rows = (await this.privatePostFeesWithdrawal(params)) as RawWithdrawalFee[];
+    const all = parseWithdrawalFees(Array.isArray(rows) ? rows : [], this.lookup());
+    if (!given(codes)) return all;
+    return Object.fromEntries(Object.entries(all).filter(([c]) => codes.includes(c)));
+  }
+
+  async fetchDepositWithdrawFee(code: string, params: Dict = {}): Promise<DepositWithdrawFee> {
+    this.requireArgument('code', code, 'fetchDepositWithdrawFee');
+    const fees = await this.fetchDepositWithdrawFees([code], params);
+    const fee = fees[code];
+    if (fee === undefined) throw new ExchangeError(`${this.id} has no withdrawal fee for ${code}`);
+    return fee;
+  }
+
+  /** Deprecated in CCXT in favour of fetchDepositWithdrawFees: {withdraw: {code: fee}, deposit: {}, info}. */
+  async fetchTransactionFees(
+    codes?: string[],
+    params: Dict = {},
+  ): Promise<{
+    withdraw: Record<string, number | undefined>;
+    deposit: Record<string, number | undefined>;
+    info: unknown;
+  }> {
+    const fees = await this.fetchDepositWithdrawFees(codes, params);
+    const withdraw: Record<string, number | undefined> = {};
+    for (const [c, f] of Object.entries(fees)) withdraw[c] = f.withdraw.fee;
+    return { withdraw, deposit: {}, info: Object.values(fees).map((f) => f.info) };
   }
 }

@@ -6,6 +6,7 @@
 import {
   buildBalance,
   buildDepositAddress,
+  buildLedgerEntry,
   buildOHLCV,
   buildOrder,
   buildOrderBook,
@@ -17,11 +18,22 @@ import {
   type FeeInput,
 } from '../../core/build.js';
 import { numberToPlainString } from '../../core/auth/index.js';
-import { dAbs, dAdd, dDiv, dIsZero, dLt, precisionFromTick, tickFromPrecision, toDecimal } from '../../core/decimal.js';
+import {
+  dAbs,
+  dAdd,
+  dDiv,
+  dIsZero,
+  dLt,
+  dMul,
+  precisionFromTick,
+  tickFromPrecision,
+  toDecimal,
+} from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
   DepositAddress,
+  LedgerEntry,
   Market,
   Network,
   OHLCV,
@@ -453,7 +465,10 @@ export function parseTicker(raw: RawTicker, symbol: string, priceTick?: number):
     const digits = priceTick === undefined ? 18 : precisionFromTick(numberToPlainString(priceTick));
     average = dDiv(dAdd(open, last), '2', digits);
   }
-  // Bitstamp sends vwap and base volume; the build step derives quoteVolume = vwap * volume, change and percentage.
+  // Bitstamp sends vwap and base volume only: the quote volume is their product.
+  const vwap = toDecimal(raw.vwap);
+  const baseVolume = toDecimal(raw.volume);
+  const quoteVolume = vwap === undefined || baseVolume === undefined ? undefined : dMul(vwap, baseVolume);
   return buildTicker({
     symbol,
     timestamp: secondsToMs(raw.timestamp),
@@ -461,11 +476,12 @@ export function parseTicker(raw: RawTicker, symbol: string, priceTick?: number):
     low: raw.low,
     bid: raw.bid,
     ask: raw.ask,
-    vwap: raw.vwap,
+    vwap,
     open,
     last,
     average,
-    baseVolume: raw.volume,
+    baseVolume,
+    quoteVolume,
     info: raw,
   });
 }
@@ -702,17 +718,23 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext): Order {
     t.order = id;
     return t;
   });
+  // Totals from the fills' own decimal strings: filled (base), cost (quote), fee (quote).
+  let filled: string | undefined;
+  let cost: string | undefined;
   let feeTotal: string | undefined;
-  let feeCurrency: string | undefined;
   let lastTrade: number | undefined;
   for (const t of trades) {
-    const raw = toDecimal((t.info as RawLedgerRow).fee);
-    if (raw !== undefined) {
-      feeTotal = feeTotal === undefined ? raw : dAdd(feeTotal, raw);
-      feeCurrency ??= t.fee?.currency;
-    }
+    const fill = t.info as RawLedgerRow;
+    const pair = locatePair(fill, market, ctx.lookup);
+    const base = pair === undefined ? undefined : toDecimal(fill[pair.baseKey]);
+    const quote = pair === undefined ? undefined : toDecimal(fill[pair.quoteKey]);
+    if (base !== undefined) filled = dAdd(filled ?? '0', dAbs(base));
+    if (quote !== undefined) cost = dAdd(cost ?? '0', dAbs(quote));
+    const fee = toDecimal(fill.fee);
+    if (fee !== undefined) feeTotal = dAdd(feeTotal ?? '0', fee);
     if (t.timestamp !== undefined && (lastTrade === undefined || t.timestamp > lastTrade)) lastTrade = t.timestamp;
   }
+  const feeCurrency = trades.find((t) => t.fee?.currency !== undefined)?.fee?.currency;
   // open_orders/ reports what is left in `amount` and the original size in `amount_at_create`
   const original = raw.amount_at_create;
   const amount = original ?? raw.amount;
@@ -732,7 +754,10 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext): Order {
       side,
       price: raw.price,
       amount,
+      filled,
       remaining,
+      cost,
+      average: filled === undefined || cost === undefined || dIsZero(filled) ? undefined : dDiv(cost, filled),
       triggerPrice: raw.stop_price,
       trades,
       fee,
@@ -806,6 +831,88 @@ export function parseDepositAddress(raw: RawDepositAddress, code: string, networ
   const split = splitTag(raw.address);
   const tag = str(raw, 'memo_id', 'destination_tag') ?? split.tag;
   return buildDepositAddress({ currency: code, address: split.address ?? '', tag, network, info: raw });
+}
+
+/** POST fees/withdrawal/: one row per currency and network. */
+export interface RawWithdrawalFee {
+  currency?: string;
+  fee?: string;
+  network?: string;
+}
+
+export interface FeeSlot {
+  fee: number | undefined;
+  percentage: boolean | undefined;
+}
+/** CCXT's deposit/withdraw fee structure. */
+export interface DepositWithdrawFee {
+  info: unknown;
+  withdraw: FeeSlot;
+  deposit: FeeSlot;
+  networks: Record<string, { withdraw: FeeSlot; deposit: FeeSlot }>;
+}
+
+const noFee = (): FeeSlot => ({ fee: undefined, percentage: undefined });
+
+/** Rows grouped by currency code; a currency's own withdraw fee is that of its last listed network. */
+export function parseWithdrawalFees(rows: RawWithdrawalFee[], lookup: Lookup): Record<string, DepositWithdrawFee> {
+  const out: Record<string, DepositWithdrawFee> = {};
+  for (const row of rows) {
+    if (row.currency === undefined) continue;
+    const code = lookup.currencyCode(row.currency);
+    const entry = (out[code] ??= { info: [], withdraw: noFee(), deposit: noFee(), networks: {} });
+    (entry.info as RawWithdrawalFee[]).push(row);
+    const withdraw: FeeSlot = { fee: num(row.fee), percentage: false };
+    entry.withdraw = withdraw;
+    if (row.network !== undefined) {
+      const network = lookup.networkCode?.(row.network) ?? row.network.toUpperCase();
+      entry.networks[network] = { withdraw, deposit: noFee() };
+    }
+  }
+  return out;
+}
+
+/** user_transactions/ type codes -> CCXT ledger entry types */
+const LEDGER_TYPE: Record<string, string> = {
+  '0': 'transaction',
+  '1': 'transaction',
+  '2': 'trade',
+  '14': 'transfer',
+  '25': 'transfer',
+  '26': 'transfer',
+  '27': 'reward',
+  '32': 'referral',
+  '33': 'settlement',
+  '35': 'transfer',
+  '53': 'trade',
+  '55': 'trade',
+};
+
+/**
+ * One ledger entry per user_transactions/ row, in the currency it moves: the base currency for trades,
+ * otherwise the (first) currency with a non-zero amount, or `currencyId` when the caller asks for one.
+ */
+export function parseLedgerRow(row: RawLedgerRow, lookup: Lookup, currencyId?: string): LedgerEntry {
+  const kind = str(row, 'type');
+  let key = currencyId;
+  if (key === undefined && kind === '2') key = locatePair(row, undefined, lookup)?.baseKey;
+  key ??= Object.keys(row).find((k) => !ROW_FIELDS.has(k) && !k.includes('_') && nonZero(row[k]));
+  const signed = key === undefined ? undefined : toDecimal(row[key]);
+  const code = key === undefined ? undefined : lookup.currencyCode(key);
+  const fee = toDecimal(row.fee);
+  const feeCurrency = kind === '2' ? locatePair(row, undefined, lookup)?.quote : code;
+  return buildLedgerEntry({
+    id: str(row, 'id'),
+    timestamp: timeOf(row.datetime),
+    direction: signed === undefined ? undefined : dLt(signed, '0') ? 'out' : 'in',
+    referenceId: str(row, 'order_id'),
+    type: kind === undefined ? undefined : (LEDGER_TYPE[kind] ?? kind),
+    currency: code,
+    amount: signed === undefined ? undefined : dAbs(signed),
+    status: 'ok',
+    fee: fee === undefined ? undefined : { cost: fee, currency: feeCurrency },
+    info: row,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -61,6 +61,8 @@ export const spec = defineSpec({
   rateLimit: 60,
   pro: true,
   marketTypes: ['spot'],
+  // CCXT methods beyond the core unified list
+  has: { fetchDepositWithdrawFee: true, fetchDepositWithdrawFees: true, fetchTransactionFees: true },
   urls: {
     logo: 'https://github.com/user-attachments/assets/d5480572-1fee-43cb-b900-d38c522d0024',
     www: 'https://www.bitstamp.net',
