@@ -18,6 +18,7 @@ import {
   OrderImmediatelyFillable,
   OrderNotFound,
   RateLimitExceeded,
+  RequestTimeout,
 } from '../../src/core/errors.js';
 import { binance } from '../../src/exchanges/binance/binance.js';
 
@@ -355,6 +356,39 @@ describe('binance', () => {
       const sent = form(f.sent[0]!.body);
       expect(sent).toMatchObject({ type: 'MARKET', side: 'BUY', quoteOrderQty: '25.01' });
       expect(sent['quantity']).toBeUndefined();
+    });
+
+    it('behavior: a lost answer is recovered by looking the order up by its client order id', async () => {
+      const f = fakeFetch(
+        { status: 504, body: '' },
+        ok({ symbol: 'BTCUSDT', orderId: 77, clientOrderId: 'x', status: 'NEW', origQty: '0.001', price: '30000' }),
+      );
+      const order = await make(f.fetch).createOrder('BTC/USDT', 'limit', 'buy', 0.001, 30000);
+      expect(order.id).toBe('77');
+      expect(f.sent[1]!.method).toBe('GET');
+      expect(query(f.sent[1]!.url)['origClientOrderId']).toBe(form(f.sent[0]!.body)['newClientOrderId']);
+    });
+
+    it('error: a lost answer with no order behind it reports the original error', async () => {
+      const f = fakeFetch(
+        { status: 504, body: '' },
+        { status: 400, body: { code: -2013, msg: 'Order does not exist.' } },
+      );
+      await expect(make(f.fetch).createOrder('BTC/USDT', 'limit', 'buy', 0.001, 30000)).rejects.toBeInstanceOf(
+        RequestTimeout,
+      );
+      expect(f.sent).toHaveLength(2);
+    });
+
+    it('error: a rejected order is not looked up', async () => {
+      const f = fakeFetch({
+        status: 400,
+        body: { code: -2010, msg: 'Account has insufficient balance for requested action.' },
+      });
+      await expect(make(f.fetch).createOrder('BTC/USDT', 'limit', 'buy', 0.001, 30000)).rejects.toBeInstanceOf(
+        InsufficientFunds,
+      );
+      expect(f.sent).toHaveLength(1);
     });
 
     it('args: test: true validates through order/test', async () => {

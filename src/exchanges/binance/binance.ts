@@ -10,9 +10,11 @@ import {
   ArgumentsRequired,
   AuthenticationError,
   ExchangeError,
+  ExchangeNotAvailable,
   InvalidOrder,
   NotSupported,
   NullResponse,
+  RequestTimeout,
   type ErrorName,
 } from '../../core/errors.js';
 import { Exchange, type RequestConfig, type SignedRequest } from '../../core/exchange.js';
@@ -609,10 +611,9 @@ export class binance extends Exchange {
     if (market.type !== 'spot') this.spotMarket(symbol, 'createOrder');
     this.spotOnly(params, 'createOrder');
     const request = this.createOrderRequest(market, type, side, none(amount), price, params);
-    const res = (
-      params['test'] === true ? await this.privatePostOrderTest(request) : await this.privatePostOrder(request)
-    ) as RawOrder;
-    if (params['test'] === true && (res === undefined || Object.keys(res).length === 0)) {
+    if (params['test'] !== true) return this.placeOrder(request, market);
+    const res = (await this.privatePostOrderTest(request)) as RawOrder;
+    if (res === undefined || Object.keys(res).length === 0) {
       // order/test validates without placing: report the order as it would have been sent.
       return parseOrder(
         { symbol: market.id, orderId: '', clientOrderId: String(request['newClientOrderId']) },
@@ -621,6 +622,25 @@ export class binance extends Exchange {
       );
     }
     return parseOrder(res, this.ctx, market);
+  }
+
+  /**
+   * POST order. When the answer is lost (timeout, 5xx: "execution status unknown"), the order may still exist: it is
+   * looked up by its client order id before the error is reported, so a caller never retries a placed order blindly.
+   */
+  private async placeOrder(request: Dict, market: Market): Promise<Order> {
+    try {
+      return parseOrder((await this.privatePostOrder(request)) as RawOrder, this.ctx, market);
+    } catch (e) {
+      const unknownOutcome = e instanceof RequestTimeout || e instanceof ExchangeNotAvailable;
+      const recover = (this.options['createOrder'] as Dict | undefined)?.['recoverByClientOrderId'] !== false;
+      if (!unknownOutcome || !recover) throw e;
+      const found = await this.privateGetOrder({ symbol: market.id, origClientOrderId: request['newClientOrderId'] })
+        .then((raw) => parseOrder(raw as RawOrder, this.ctx, market))
+        .catch(() => undefined);
+      if (found === undefined) throw e;
+      return found;
+    }
   }
 
   /** The api/v3/order parameters for a unified order (exposed for inspection and tests). */

@@ -698,7 +698,8 @@ export function parseOrder(raw: RawOrder, ctx: ParseContext, market?: Market): O
       reduceOnly: undefined,
       side,
       price,
-      amount: nonZero(raw.origQty),
+      // Quote-quantity market orders may report no base amount: a closed order's amount is what it filled.
+      amount: nonZero(raw.origQty) ?? (status === 'closed' ? filled : undefined),
       filled,
       cost,
       triggerPrice: nonZero(raw.stopPrice),

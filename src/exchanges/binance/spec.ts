@@ -531,7 +531,8 @@ export const spec = defineSpec({
     /** capital/config/getall needs keys: without them loadMarkets derives currencies from the markets. */
     fetchCurrencies: true,
     recvWindow: 10_000,
-    createOrder: { timeInForce: 'GTC', quoteOrderQty: true },
+    /** recoverByClientOrderId: after a lost createOrder answer, look the order up before reporting the error. */
+    createOrder: { timeInForce: 'GTC', quoteOrderQty: true, recoverByClientOrderId: true },
     newOrderRespType: { market: 'FULL', limit: 'FULL' },
     /** Prefix of the client order id generated for every order (Binance allows [.A-Za-z0-9:/_-]{1,36}). */
     clientOrderIdPrefix: 'ufx',
