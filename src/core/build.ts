@@ -3,7 +3,7 @@
  * exchange left out (cost = price * amount, remaining = amount - filled, ...) with exact decimal arithmetic and
  * convert money to numbers exactly once, here at the output boundary.
  */
-import { dAdd, dDiv, dGt, dIsZero, dMul, dSub, toDecimal, toNumber } from './decimal.js';
+import { dAdd, dDiv, dGt, dIsZero, dMul, dNormalize, dSub, precisionFromTick, toDecimal, toNumber } from './decimal.js';
 import type {
   Balances,
   BookLevel,
@@ -65,46 +65,64 @@ export interface TickerInput {
   info: unknown;
 }
 
-export function buildTicker(t: TickerInput): Ticker {
-  const open = dec(t.open);
-  let last = dec(t.last);
-  let close = dec(t.close);
-  if (last === undefined) last = close;
-  if (close === undefined) close = last;
-  let change = dec(t.change);
-  let percentage = dec(t.percentage);
-  let average = dec(t.average);
-  let vwap = dec(t.vwap);
-  let baseVolume = dec(t.baseVolume);
+/** Zero means "not given" for prices (exchanges send 0 for an empty side or a pair without trades). */
+const nz = (x: string | undefined): string | undefined => (x === undefined || dIsZero(x) ? undefined : x);
+
+/**
+ * Derives what the exchange left out from what it sent: open/close/change/percentage determine each other,
+ * vwap comes from the volumes, average is the open-close midpoint cut to the market's price precision.
+ */
+export function buildTicker(t: TickerInput, market?: Market): Ticker {
+  let open = nz(dec(t.open));
+  let close = nz(dec(t.close)) ?? nz(dec(t.last));
+  let change = dec(t.change); // a flat day's zero change is real
+  let percentage = nz(dec(t.percentage));
+  let average = nz(dec(t.average));
+  const baseVolume = dec(t.baseVolume);
   let quoteVolume = dec(t.quoteVolume);
-  if (last !== undefined && open !== undefined) {
-    change ??= dSub(last, open);
-    average ??= dDiv(dAdd(last, open), '2');
-  }
-  if (percentage === undefined && change !== undefined && open !== undefined && !dIsZero(open)) {
-    percentage = dMul(dDiv(change, open), '100');
-  }
-  if (vwap === undefined && baseVolume !== undefined && quoteVolume !== undefined && !dIsZero(baseVolume)) {
+  let vwap = dec(t.vwap);
+  if (
+    vwap === undefined &&
+    quoteVolume !== undefined &&
+    baseVolume !== undefined &&
+    !dIsZero(quoteVolume) &&
+    !dIsZero(baseVolume)
+  ) {
     vwap = dDiv(quoteVolume, baseVolume);
   }
-  if (vwap !== undefined && baseVolume !== undefined && quoteVolume === undefined) quoteVolume = dMul(vwap, baseVolume);
-  if (vwap !== undefined && quoteVolume !== undefined && baseVolume === undefined && !dIsZero(vwap)) {
-    baseVolume = dDiv(quoteVolume, vwap);
+  if (quoteVolume === undefined && vwap !== undefined && baseVolume !== undefined) quoteVolume = dMul(vwap, baseVolume);
+  const ratio = percentage === undefined ? undefined : dAdd('1', dDiv(percentage, '100'));
+  if (open === undefined && close !== undefined) {
+    if (change !== undefined) open = dSub(close, change);
+    else if (ratio !== undefined && !dIsZero(ratio)) open = dDiv(close, ratio);
+  }
+  if (close === undefined && open !== undefined) {
+    if (change !== undefined) close = dAdd(open, change);
+    else if (ratio !== undefined) close = dMul(open, ratio);
+    else if (average !== undefined) close = dSub(dMul(average, '2'), open);
+  }
+  if (open !== undefined && close !== undefined) {
+    change ??= dSub(close, open);
+    if (percentage === undefined && !dIsZero(open)) percentage = dMul(dDiv(change, open), '100');
+    if (average === undefined) {
+      const tick = market?.precision.price;
+      average = dDiv(dAdd(open, close), '2', tick === undefined ? 18 : precisionFromTick(String(tick)));
+    }
   }
   const out: Ticker = {
     symbol: t.symbol,
     timestamp: t.timestamp,
     datetime: iso8601(t.timestamp),
-    high: num(dec(t.high)),
-    low: num(dec(t.low)),
-    bid: num(dec(t.bid)),
+    high: num(nz(dec(t.high))),
+    low: num(nz(dec(t.low))),
+    bid: num(nz(dec(t.bid))),
     bidVolume: num(dec(t.bidVolume)),
-    ask: num(dec(t.ask)),
+    ask: num(nz(dec(t.ask))),
     askVolume: num(dec(t.askVolume)),
     vwap: num(vwap),
     open: num(open),
     close: num(close),
-    last: num(last),
+    last: num(close),
     previousClose: num(dec(t.previousClose)),
     change: num(change),
     percentage: num(percentage),
@@ -141,7 +159,7 @@ export function buildTrade(t: TradeInput, market?: Market): Trade {
   if (cost === undefined && price !== undefined && amount !== undefined) {
     cost = dMul(price, amount);
     const size = market?.contractSize;
-    if (market?.contract === true && size !== undefined) {
+    if (market?.contract === true && size != null) {
       cost =
         market.inverse === true && !dIsZero(price) ? dDiv(dMul(amount, String(size)), price) : dMul(cost, String(size));
     }
@@ -167,7 +185,7 @@ export function buildTrade(t: TradeInput, market?: Market): Trade {
 }
 
 export interface OrderInput {
-  id: string;
+  id?: string | undefined;
   clientOrderId?: string | undefined;
   timestamp?: number | undefined;
   lastTradeTimestamp?: number | undefined;
@@ -194,73 +212,123 @@ export interface OrderInput {
   info: unknown;
 }
 
+/** Sums fees per currency (an order's fills each carry one). */
+function reduceFees(fees: Fee[]): Fee[] {
+  const byCurrency = new Map<
+    string | undefined,
+    { cost: string | undefined; rate: number | undefined; count: number }
+  >();
+  for (const f of fees) {
+    const cost = f.cost === undefined ? undefined : dNormalize(f.cost);
+    const prev = byCurrency.get(f.currency);
+    if (prev === undefined) byCurrency.set(f.currency, { cost, rate: f.rate, count: 1 });
+    else {
+      prev.cost = prev.cost === undefined ? cost : cost === undefined ? prev.cost : dAdd(prev.cost, cost);
+      if (prev.rate !== f.rate) prev.rate = undefined;
+      prev.count++;
+    }
+  }
+  return [...byCurrency.entries()].map(([currency, v]) => {
+    const fee: Fee = { cost: num(v.cost), currency };
+    if (v.rate !== undefined) fee.rate = v.rate;
+    return fee;
+  });
+}
+
+/**
+ * Completes an order the way CCXT users expect: amount = filled + remaining (and the other two ways round),
+ * a closed order with one of them known gives the rest, average = cost / filled, cost = filled * (average or price)
+ * for linear contracts (inverse: filled * size / price), fills fold into filled/cost/fees when the order omits them,
+ * a market order without a price shows its average, and market orders are IOC unless they are trigger orders.
+ */
 export function buildOrder(o: OrderInput, market?: Market): Order {
   let amount = dec(o.amount);
   let filled = dec(o.filled);
   let remaining = dec(o.remaining);
   let cost = dec(o.cost);
-  let average = dec(o.average);
-  const price = dec(o.price);
+  let average = nz(dec(o.average));
+  let price = nz(dec(o.price));
   const trades = o.trades ?? [];
-  // Fill in from the trades when the order itself does not say.
-  if (trades.length > 0 && (filled === undefined || cost === undefined)) {
-    let tFilled = '0';
-    let tCost = '0';
-    for (const t of trades) {
-      if (t.amount !== undefined) tFilled = dAdd(tFilled, String(t.amount));
-      if (t.cost !== undefined) tCost = dAdd(tCost, String(t.cost));
+  let symbol = o.symbol;
+  let side = o.side;
+  let lastTradeTimestamp = o.lastTradeTimestamp;
+  const sumFilled = filled === undefined && trades.length > 0;
+  const sumCost = cost === undefined && trades.length > 0;
+  const tradeFees: Fee[] = [];
+  if (sumFilled) filled = '0';
+  if (sumCost) cost = '0';
+  for (const t of trades) {
+    if (sumFilled && t.amount !== undefined) filled = dAdd(filled!, t.amount);
+    if (sumCost && t.cost !== undefined) cost = dAdd(cost!, t.cost);
+    symbol ??= t.symbol;
+    side ??= t.side;
+    if (o.lastTradeTimestamp === undefined && t.timestamp !== undefined) {
+      lastTradeTimestamp = Math.max(lastTradeTimestamp ?? t.timestamp, t.timestamp);
     }
-    if (filled === undefined && dGt(tFilled, '0')) filled = tFilled;
-    if (cost === undefined && dGt(tCost, '0')) cost = tCost;
+    if (t.fees.length > 0) tradeFees.push(...t.fees);
+    else if (t.fee !== undefined) tradeFees.push(t.fee);
   }
-  if (amount === undefined && filled !== undefined && remaining !== undefined) amount = dAdd(filled, remaining);
-  if (filled === undefined && amount !== undefined && remaining !== undefined) filled = dSub(amount, remaining);
-  if (remaining === undefined && amount !== undefined && filled !== undefined) {
-    const r = dSub(amount, filled);
-    remaining = dGt(r, '0') ? r : '0';
+  const closed = o.status === 'closed';
+  if (amount === undefined) {
+    if (filled !== undefined && remaining !== undefined) amount = dAdd(filled, remaining);
+    else if (closed) amount = filled;
   }
-  if (average === undefined && cost !== undefined && filled !== undefined && !dIsZero(filled)) {
-    average = dDiv(cost, filled);
-    if (market?.contract === true && market.contractSize !== undefined)
-      average = dDiv(average, String(market.contractSize));
+  if (filled === undefined) {
+    if (amount !== undefined && remaining !== undefined) filled = dSub(amount, remaining);
+    else if (closed && amount !== undefined) filled = amount;
   }
-  if (cost === undefined && filled !== undefined) {
+  if (remaining === undefined) {
+    if (amount !== undefined && filled !== undefined) remaining = dSub(amount, filled);
+    else if (closed) remaining = '0';
+  }
+  // Markets loaded from JSON carry nulls where a field does not apply.
+  const size = market?.contractSize == null ? '1' : String(market.contractSize);
+  const inverse = market?.inverse === true;
+  if (average === undefined && filled !== undefined && cost !== undefined && dGt(filled, '0') && !dIsZero(cost)) {
+    const units = dMul(filled, size);
+    average = inverse ? dDiv(units, cost) : dDiv(cost, units);
+  }
+  // An order that did not state its cost is priced from its average (or limit price), even when fills were summed.
+  if ((cost === undefined || sumCost) && filled !== undefined) {
     const p = average ?? price;
-    if (p !== undefined) cost = dMul(p, filled);
-    else if (dIsZero(filled)) cost = '0';
+    if (p !== undefined) {
+      const units = dMul(filled, size);
+      cost = inverse ? dDiv(units, p) : dMul(units, p);
+    }
   }
-  let status = o.status;
-  if (
-    status === undefined &&
-    remaining !== undefined &&
-    amount !== undefined &&
-    dIsZero(remaining) &&
-    !dIsZero(amount)
-  ) {
-    status = 'closed';
-  }
-  const fee = buildFee(o.fee);
-  const fees = o.fees !== undefined ? o.fees.map((f) => buildFee(f)!) : fee !== undefined ? [fee] : [];
+  if (price === undefined && o.type === 'market') price = average;
+
+  let fees: Fee[];
+  let fee = buildFee(o.fee);
+  if (o.fees !== undefined) fees = o.fees.map((f) => buildFee(f)!);
+  else if (tradeFees.length > 0 && fee === undefined) fees = reduceFees(tradeFees);
+  else fees = fee !== undefined ? [fee] : [];
+  if (fee === undefined && fees.length === 1) fee = fees[0];
+
+  const isTrigger = o.triggerPrice !== undefined || o.stopLossPrice !== undefined || o.takeProfitPrice !== undefined;
   let timeInForce = o.timeInForce;
   let postOnly = o.postOnly;
-  if (postOnly === true && timeInForce === undefined) timeInForce = 'PO';
-  if (timeInForce === 'PO') postOnly = true;
-  if (o.type === 'market' && timeInForce === undefined) timeInForce = 'IOC';
+  if (timeInForce === undefined) {
+    if (o.type === 'market' && !isTrigger) timeInForce = 'IOC';
+    if (postOnly === true) timeInForce = 'PO';
+  } else if (postOnly === undefined) {
+    postOnly = timeInForce === 'PO';
+  }
   const triggerPrice = num(dec(o.triggerPrice));
   return {
-    id: o.id,
+    id: (o.id ?? trades[0]?.order) as string,
     clientOrderId: o.clientOrderId,
     timestamp: o.timestamp,
     datetime: iso8601(o.timestamp),
-    lastTradeTimestamp: o.lastTradeTimestamp,
+    lastTradeTimestamp,
     lastUpdateTimestamp: o.lastUpdateTimestamp,
-    status,
-    symbol: o.symbol ?? market?.symbol,
-    type: o.type,
+    status: o.status,
+    symbol: symbol ?? market?.symbol,
+    type: o.type ?? trades[0]?.type,
     timeInForce,
     postOnly,
     reduceOnly: o.reduceOnly,
-    side: o.side,
+    side,
     price: num(price),
     average: num(average),
     amount: num(amount),
@@ -272,7 +340,7 @@ export function buildOrder(o: OrderInput, market?: Market): Order {
     takeProfitPrice: num(dec(o.takeProfitPrice)),
     stopLossPrice: num(dec(o.stopLossPrice)),
     trades,
-    fee: fee ?? (fees.length === 1 ? fees[0] : undefined),
+    fee,
     fees,
     info: o.info,
   };
@@ -314,18 +382,25 @@ export function buildOrderBook(
   nonce?: number,
   priceKey: string | number = 0,
   amountKey: string | number = 1,
+  countKey?: string | number,
 ): OrderBook {
   return {
     symbol,
-    bids: parseLevels(bids, priceKey, amountKey).sort((a, b) => b[0] - a[0]),
-    asks: parseLevels(asks, priceKey, amountKey).sort((a, b) => a[0] - b[0]),
+    bids: parseLevels(bids, priceKey, amountKey, countKey).sort((a, b) => b[0] - a[0]),
+    asks: parseLevels(asks, priceKey, amountKey, countKey).sort((a, b) => a[0] - b[0]),
     timestamp,
     datetime: iso8601(timestamp),
     nonce,
   };
 }
 
-function parseLevels(levels: unknown[], priceKey: string | number, amountKey: string | number): BookLevel[] {
+/** Levels as [price, amount] plus, where the exchange sends one, a third column (order count, id or time). */
+function parseLevels(
+  levels: unknown[],
+  priceKey: string | number,
+  amountKey: string | number,
+  countKey: string | number | undefined,
+): BookLevel[] {
   const out: BookLevel[] = [];
   for (const level of levels) {
     if (level === null || typeof level !== 'object') continue;
@@ -333,7 +408,11 @@ function parseLevels(levels: unknown[], priceKey: string | number, amountKey: st
     const price = Number(l[priceKey]);
     const amount = Number(l[amountKey]);
     if (!Number.isFinite(price) || !Number.isFinite(amount)) continue;
-    out.push([price, amount]);
+    if (countKey === undefined) out.push([price, amount]);
+    else {
+      const count = Number(l[countKey]);
+      out.push(Number.isFinite(count) ? [price, amount, count] : [price, amount]);
+    }
   }
   return out;
 }

@@ -356,7 +356,7 @@ export abstract class Exchange {
     if (!reload && this.#marketsLoading !== undefined) return this.#marketsLoading;
     const loading = (async () => {
       const currencies = this.has.fetchCurrencies === true ? await this.fetchCurrencies(params) : undefined;
-      if (currencies !== undefined) this.#store.currencies = currencies;
+      if (currencies !== undefined) this.#store.setCurrencies(currencies);
       const markets = await this.fetchMarkets(params);
       return this.setMarkets(markets, currencies);
     })();

@@ -25,19 +25,25 @@ export class MarketStore {
     this.symbols = Object.keys(bySymbol).sort();
     this.ids = Object.keys(byId).sort();
     if (currencies !== undefined) {
-      const clist = Array.isArray(currencies) ? currencies : Object.values(currencies);
-      const byCode: Record<string, Currency> = Object.create(null) as Record<string, Currency>;
-      const byCid: Record<string, Currency> = Object.create(null) as Record<string, Currency>;
-      for (const c of clist) {
-        byCode[c.code] = c;
-        byCid[c.id] = c;
-      }
-      this.currencies = byCode;
-      this.currenciesById = byCid;
+      this.setCurrencies(currencies);
     } else if (Object.keys(this.currencies).length === 0) {
       this.deriveCurrencies(list);
     }
     this.codes = Object.keys(this.currencies).sort();
+  }
+
+  /** Currencies alone: loadMarkets sets them before fetchMarkets so market parsing can map currency ids. */
+  setCurrencies(currencies: Currency[] | Record<string, Currency>): void {
+    const clist = Array.isArray(currencies) ? currencies : Object.values(currencies);
+    const byCode: Record<string, Currency> = Object.create(null) as Record<string, Currency>;
+    const byCid: Record<string, Currency> = Object.create(null) as Record<string, Currency>;
+    for (const c of clist) {
+      byCode[c.code] = c;
+      byCid[c.id] = c;
+    }
+    this.currencies = byCode;
+    this.currenciesById = byCid;
+    this.codes = Object.keys(byCode).sort();
   }
 
   /** Without a currency endpoint, currencies are what the markets trade. */
