@@ -608,6 +608,8 @@ describe('binance', () => {
       'fetchTradingFee',
       'fetchTradingFees',
       'createMarketBuyOrderWithCost',
+      'fetchDepositWithdrawFees',
+      'fetchTransactionFees',
     ]) {
       expect.soft(ex.has[m], m).toBe(true);
     }

@@ -5,7 +5,15 @@
  */
 import { hmac, randomHex, rsaSign, ed25519Sign, urlencode, urlencodeRaw } from '../../core/auth/index.js';
 import { privateKeyFromPem } from '../../core/auth/keys.js';
-import { DECIMAL_PLACES, NO_PADDING, TICK_SIZE, TRUNCATE, decimalToPrecision } from '../../core/decimal.js';
+import {
+  DECIMAL_PLACES,
+  NO_PADDING,
+  TICK_SIZE,
+  TRUNCATE,
+  decimalToPrecision,
+  toDecimal,
+  toNumber,
+} from '../../core/decimal.js';
 import {
   ArgumentsRequired,
   AuthenticationError,
@@ -1033,6 +1041,31 @@ export class binance extends Exchange {
     }
     if (precision === undefined) return decimalToPrecision(amount, TRUNCATE, 18, DECIMAL_PLACES, NO_PADDING);
     return decimalToPrecision(amount, TRUNCATE, precision, TICK_SIZE, NO_PADDING);
+  }
+
+  /**
+   * CCXT's older fee call: withdrawal fee per currency and network, the network named by its raw Binance id.
+   * fetchDepositWithdrawFees gives the same data with unified network codes.
+   */
+  async fetchTransactionFees(
+    codes?: string[],
+    params: Dict = {},
+  ): Promise<{ withdraw: Record<string, Record<string, number | undefined>>; deposit: Dict; info: unknown }> {
+    await this.loadMarkets();
+    const raw = (await this.sapiGetCapitalConfigGetall(params)) as RawCoin[];
+    const wanted = codes === undefined || codes === null ? undefined : new Set(codes);
+    const withdraw: Record<string, Record<string, number | undefined>> = {};
+    for (const coin of raw) {
+      const code = this.ctx.code(coin.coin);
+      if (wanted !== undefined && !wanted.has(code)) continue;
+      const fees: Record<string, number | undefined> = {};
+      for (const net of coin.networkList ?? []) {
+        const fee = toNumber(toDecimal(net.withdrawFee));
+        fees[this.ctx.code(net.network)] = fee;
+      }
+      withdraw[code] = fees;
+    }
+    return { withdraw, deposit: {}, info: raw };
   }
 
   /** Withdrawal fees per currency and network, from capital/config/getall. */

@@ -184,6 +184,7 @@ export const spec = defineSpec({
     createMarketSellOrderWithCost: true,
     createMarketOrderWithCost: true,
     fetchDepositWithdrawFees: true,
+    fetchTransactionFees: true,
   },
   exceptions: {
     // Binance answers errors as {"code": -1121, "msg": "Invalid symbol."}; messages are matched before codes because
