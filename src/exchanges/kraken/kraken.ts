@@ -304,14 +304,12 @@ export class kraken extends Exchange {
 
   override async fetchMarkets(params: Dict = {}): Promise<Market[]> {
     const res = (await this.publicGetAssetPairs(params)) as Envelope<Record<string, RawAssetPair>>;
-    // currencies are loaded first (loadMarkets): their ids resolve X/Z-prefixed bases and give asset precision
-    const byId = new Map<string, Currency>();
-    for (const c of Object.values(this.currencies)) byId.set(c.id, c);
-    const codeOf = (id: string | undefined): string | undefined =>
-      id === undefined ? undefined : (byId.get(id)?.code ?? this.safeCurrencyCode(id));
+    // loadMarkets maps currencies by id first: their ids resolve X/Z-prefixed bases and give asset precision
+    const byId = this.currenciesById;
+    const codeOf = (id: string | undefined): string | undefined => this.safeCurrencyCode(id);
     const out: Market[] = [];
     for (const [id, raw] of Object.entries(res.result ?? {})) {
-      const precision = byId.get(raw.base ?? '')?.precision;
+      const precision = byId[raw.base ?? '']?.precision;
       out.push(parseMarket(id, raw, codeOf, precision === undefined ? undefined : toDecimal(precision)));
     }
     return out;
@@ -323,7 +321,7 @@ export class kraken extends Exchange {
     const res = (await this.publicGetTicker({ pair: market.id, ...params })) as Envelope<Record<string, RawTicker>>;
     const raw = this.entryFor(res.result, market);
     if (raw === undefined) throw new BadSymbol(`${this.id} no ticker for ${symbol}`, { exchange: this.id });
-    return parseTicker(raw, market.symbol, market.precision.price);
+    return parseTicker(raw, market.symbol, market);
   }
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
@@ -343,7 +341,7 @@ export class kraken extends Exchange {
       const market = this.marketOfPair(id);
       const symbol = market?.symbol ?? id;
       if (symbols !== undefined && !symbols.includes(symbol)) continue;
-      out[symbol] = parseTicker(raw, symbol, market?.precision.price);
+      out[symbol] = parseTicker(raw, symbol, market);
     }
     return out;
   }
@@ -653,7 +651,7 @@ export class kraken extends Exchange {
     await this.loadMarkets();
     const res = (await this.privatePostCancelAll(params)) as Envelope<{ count?: number }>;
     // CCXT answers with one order-shaped record holding the raw response
-    return [buildOrder({ id: undefined as unknown as string, info: res })];
+    return [buildOrder({ id: undefined, info: res })];
   }
 
   /** Dead man's switch: cancel everything after `timeout` ms unless called again; 0 disarms it. */

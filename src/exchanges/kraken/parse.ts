@@ -8,6 +8,7 @@ import {
   buildLedgerEntry,
   buildOHLCV,
   buildOrder,
+  buildOrderBook,
   buildTicker,
   buildTrade,
   buildTradingFee,
@@ -15,21 +16,9 @@ import {
   type BalanceInput,
   type FeeInput,
 } from '../../core/build.js';
-import {
-  dAbs,
-  dAdd,
-  dDiv,
-  dGe,
-  dIsZero,
-  dLt,
-  dMul,
-  precisionFromTick,
-  toDecimal,
-  toNumber,
-} from '../../core/decimal.js';
+import { dAbs, dDiv, dGe, dIsZero, dLt, dMul, toDecimal, toNumber } from '../../core/decimal.js';
 import type {
   Balances,
-  BookLevel,
   Currency,
   LedgerEntry,
   Market,
@@ -378,57 +367,34 @@ export function parseMarket(id: string, raw: RawAssetPair, codeOf: CodeOf, baseT
 // ---------------------------------------------------------------------------------------------------------------
 // market data
 
-/** `priceTick` bounds the derived average to the market's price precision (CCXT's convention). */
-export function parseTicker(raw: RawTicker, symbol: string, priceTick?: number): Ticker {
+/** The market's price precision bounds the derived average (buildTicker, as CCXT does). */
+export function parseTicker(raw: RawTicker, symbol: string, market?: Market): Ticker {
   // index 1 of each pair is the rolling 24 hours
-  const vwap = raw.p?.[1];
-  const last = toDecimal(raw.c?.[0]);
-  const open = toDecimal(raw.o);
-  const average =
-    last !== undefined && open !== undefined
-      ? dDiv(dAdd(last, open), '2', priceTick === undefined ? 18 : precisionFromTick(String(priceTick)))
-      : undefined;
-  return buildTicker({
-    symbol,
-    timestamp: undefined,
-    high: raw.h?.[1],
-    low: raw.l?.[1],
-    bid: raw.b?.[0],
-    bidVolume: raw.b?.[2],
-    ask: raw.a?.[0],
-    askVolume: raw.a?.[2],
-    vwap,
-    open,
-    close: last,
-    last,
-    average,
-    baseVolume: raw.v?.[1],
-    info: raw,
-  });
+  return buildTicker(
+    {
+      symbol,
+      timestamp: undefined,
+      high: raw.h?.[1],
+      low: raw.l?.[1],
+      bid: raw.b?.[0],
+      bidVolume: raw.b?.[2],
+      ask: raw.a?.[0],
+      askVolume: raw.a?.[2],
+      vwap: raw.p?.[1],
+      open: raw.o,
+      close: raw.c?.[0],
+      baseVolume: raw.v?.[1],
+      info: raw,
+    },
+    market,
+  );
 }
 
-function bookSide(levels: Num[][] | undefined, descending: boolean): BookLevel[] {
-  const out: BookLevel[] = [];
-  for (const level of Array.isArray(levels) ? levels : []) {
-    const price = num(toDecimal(level[0]));
-    const amount = num(toDecimal(level[1]));
-    if (price === undefined || amount === undefined) continue;
-    // the third element is the level's last update time, in seconds
-    const updated = toNumber(toDecimal(level[2]));
-    out.push(updated === undefined ? [price, amount] : [price, amount, updated]);
-  }
-  return out.sort((x, y) => (descending ? y[0] - x[0] : x[0] - y[0]));
-}
-
+/** Levels are [price, volume, timestamp (s)]: the third column is the level's last update time. */
 export function parseOrderBook(raw: RawBook, symbol: string): OrderBook {
-  return {
-    symbol,
-    bids: bookSide(raw.bids, true),
-    asks: bookSide(raw.asks, false),
-    timestamp: undefined,
-    datetime: undefined,
-    nonce: undefined,
-  };
+  const bids = Array.isArray(raw.bids) ? raw.bids : [];
+  const asks = Array.isArray(raw.asks) ? raw.asks : [];
+  return buildOrderBook(bids, asks, symbol, undefined, undefined, 0, 1, 2);
 }
 
 export function parseOHLCV(row: RawCandle): OHLCV {
@@ -572,7 +538,7 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext, market?: Market): O
   const side = descr.type ?? said.side;
   const found = ctx.marketOf(descr.pair ?? said.pair);
   const m = found ?? market;
-  const id = orderId(raw) ?? '';
+  const id = orderId(raw);
 
   let price: string | undefined;
   let trigger: string | undefined;
@@ -594,7 +560,6 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext, market?: Market): O
     if (ctx.usingCost === true) cost = toDecimal(said.volume);
     else amount = toDecimal(said.volume);
   }
-  if (type === 'market' && price === undefined) price = average;
 
   const flags = raw.oflags ?? '';
   let fee: FeeInput | undefined;
@@ -610,8 +575,7 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext, market?: Market): O
     trades.push({ ...buildTrade({ id: t, order: id, symbol, fee: {}, fees: [], info: {} }), orderId: id } as Trade);
   }
   const status = raw.status === undefined ? undefined : (ORDER_STATUS[raw.status] ?? (raw.status as OrderStatus));
-  const isTrigger = trigger !== undefined || (rawType !== undefined && rawType.startsWith('trailing'));
-  const order = buildOrder(
+  return buildOrder(
     {
       id,
       clientOrderId: str(raw, 'cl_ord_id', 'userref'),
@@ -638,9 +602,6 @@ export function parseOrder(raw: RawOrder, ctx: OrderContext, market?: Market): O
     },
     m,
   );
-  // a triggered order's time in force is not the immediate-or-cancel of a plain market order
-  if (isTrigger && order.timeInForce === 'IOC') order.timeInForce = undefined;
-  return order;
 }
 
 const LEDGER_TYPES: Record<string, string> = {
