@@ -763,5 +763,60 @@ describe('bitstamp', () => {
         limits: { amount: { min: 0.00001, max: 10 } },
       });
     });
+
+    it('args: transfer goes from main to a sub-account or back, nothing else', async () => {
+      const { ex, sent } = harness([{ body: { status: 'ok' } }, { body: { status: 'ok' } }]);
+      const out = await ex.transfer('BTC', 0.25, 'main', '1234567');
+      await ex.transfer('USD', 100, '1234567', 'main');
+      expect(sent.map((r) => [r.url, form(r.body)])).toEqual([
+        [
+          'https://www.bitstamp.net/api/v2/transfer-from-main/',
+          { amount: '0.25', currency: 'BTC', subAccount: '1234567' },
+        ],
+        [
+          'https://www.bitstamp.net/api/v2/transfer-to-main/',
+          { amount: '100', currency: 'USD', subAccount: '1234567' },
+        ],
+      ]);
+      expect(out).toMatchObject({
+        currency: 'BTC',
+        amount: 0.25,
+        fromAccount: 'main',
+        toAccount: '1234567',
+        status: 'ok',
+      });
+      await expect(ex.transfer('BTC', 1, '111', '222')).rejects.toThrow(/main/);
+      expect(sent).toHaveLength(2);
+    });
+
+    it('behavior: fetchTickers names perpetuals as swaps and keeps unlisted pairs', async () => {
+      const { ex } = harness([
+        {
+          body: [
+            { timestamp: '1700000000', last: '36500', open: '36000', pair: 'BTC/USD-PERP' },
+            { timestamp: '1700000000', last: '1.5', open: '1.4', pair: 'NEW/EUR' },
+          ],
+        },
+      ]);
+      const tickers = await ex.fetchTickers();
+      expect(Object.keys(tickers).sort()).toEqual(['BTC/USD:USD', 'NEW/EUR']);
+      expect(tickers['NEW/EUR']).toMatchObject({ last: 1.5, open: 1.4 });
+    });
+
+    it('behavior: fetchLedger reads every user_transactions row type', async () => {
+      const { ex } = harness([
+        {
+          body: [
+            { id: 9, datetime: '2023-11-14 22:20:00', type: '27', fee: '0', eth: '0.01', usd: 0 },
+            { id: 8, datetime: '2023-11-14 22:19:00', type: '14', fee: '0', usd: '-5.00', btc: 0 },
+          ],
+        },
+      ]);
+      const ledger = await ex.fetchLedger();
+      expect(ledger.map((e) => [e.id, e.type, e.direction, e.currency, e.amount])).toEqual([
+        ['8', 'transfer', 'out', 'USD', 5],
+        ['9', 'reward', 'in', 'ETH', 0.01],
+      ]);
+    });
   });
 });

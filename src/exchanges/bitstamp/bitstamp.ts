@@ -6,7 +6,7 @@
 import { hmac, numberToPlainString, uuid } from '../../core/auth/index.js';
 import { NO_PADDING, TICK_SIZE, TRUNCATE, decimalToPrecision, tickFromPrecision } from '../../core/decimal.js';
 import { buildTransaction } from '../../core/build.js';
-import { ArgumentsRequired, ExchangeError, InvalidOrder, NotSupported } from '../../core/errors.js';
+import { ArgumentsRequired, BadRequest, ExchangeError, InvalidOrder, NotSupported } from '../../core/errors.js';
 import { Exchange, urlencodeParams, type SignedRequest } from '../../core/exchange.js';
 import type { HttpRequest } from '../../core/http.js';
 import type { ImplicitApi } from '../../core/spec.js';
@@ -94,6 +94,19 @@ const FIAT = new Set(['USD', 'EUR', 'GBP']);
 const rowType = (row: RawLedgerRow): string | undefined => str(row, 'type');
 /** An optional argument that was passed (CCXT callers pass null as often as undefined). */
 const given = <T>(x: T | undefined | null): x is T => x !== undefined && x !== null;
+
+/** CCXT's transfer structure. */
+export interface TransferEntry {
+  info: unknown;
+  id: string | undefined;
+  timestamp: number | undefined;
+  datetime: string | undefined;
+  currency: string;
+  amount: number;
+  fromAccount: string;
+  toAccount: string;
+  status: string | undefined;
+}
 
 export interface bitstamp extends ImplicitApi<typeof spec.api> {}
 
@@ -300,7 +313,7 @@ export class bitstamp extends Exchange {
     } else if (until !== undefined) {
       const end = Math.floor(until / 1000);
       request['end'] = end;
-      request['start'] = end - seconds * count;
+      request['start'] = end - seconds * count - 1;
     }
     const response = (await this.publicGetOhlcMarketSymbol({ ...request, ...omit(params, 'until') })) as {
       data?: { ohlc?: RawCandle[] };
@@ -668,6 +681,43 @@ export class bitstamp extends Exchange {
     if (given(code)) out = out.filter((e) => e.currency === code);
     sortBy(out, (e) => e.timestamp);
     return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+  }
+
+  /**
+   * Moves funds between the main account and a sub-account ('main' on one side, the sub-account id on the other):
+   * transfer-from-main/ or transfer-to-main/.
+   */
+  override async transfer(
+    code: string,
+    amount: number,
+    fromAccount: string,
+    toAccount: string,
+    params: Dict = {},
+  ): Promise<TransferEntry> {
+    this.checkPositive('amount', amount, true);
+    await this.loadMarkets();
+    const currency = this.currency(code);
+    const request: Dict = { amount: this.currencyToPrecision(code, amount), currency: currency.id.toUpperCase() };
+    let response: unknown;
+    if (fromAccount === 'main' && toAccount !== 'main') {
+      response = await this.privatePostTransferFromMain({ ...request, subAccount: toAccount, ...params });
+    } else if (toAccount === 'main' && fromAccount !== 'main') {
+      response = await this.privatePostTransferToMain({ ...request, subAccount: fromAccount, ...params });
+    } else {
+      throw new BadRequest(`${this.id} transfer() moves funds between 'main' and a sub-account id`);
+    }
+    const status = str(response, 'status');
+    return {
+      info: response,
+      id: undefined,
+      timestamp: undefined,
+      datetime: undefined,
+      currency: code,
+      amount,
+      fromAccount,
+      toAccount,
+      status: status === 'ok' ? 'ok' : status === 'error' ? 'failed' : status,
+    };
   }
 
   // ---- withdrawal fees (CCXT methods outside the core list; flagged in spec.has) ----

@@ -268,9 +268,11 @@ export function marketIdFromName(name: string | undefined): string | undefined {
 /** A market named "BASE/QUOTE" that is not (or no longer) listed: still give it a unified symbol. */
 export function symbolFromName(name: string | undefined, lookup: Lookup): string | undefined {
   if (name === undefined) return undefined;
-  const [base, quote] = name.split('-')[0]!.split('/');
+  const [pair, suffix] = name.split('-');
+  const [base, quote] = pair!.split('/');
   if (base === undefined || quote === undefined) return undefined;
-  return `${lookup.currencyCode(base)}/${lookup.currencyCode(quote)}`;
+  const symbol = `${lookup.currencyCode(base)}/${lookup.currencyCode(quote)}`;
+  return suffix?.toUpperCase() === 'PERP' ? `${symbol}:${lookup.currencyCode(quote)}` : symbol;
 }
 
 function sideFromCode(code: unknown): OrderSide | undefined {
@@ -303,21 +305,29 @@ export interface MarketFees {
   tiers?: unknown;
 }
 
+/** Base and quote currency ids of a market row; trading-pairs-info rows only name them ("BTC/USD"). */
+function currencyIdsOf(raw: RawMarket): [string | undefined, string | undefined] {
+  const [nameBase, nameQuote] = (raw.name ?? '').split('-')[0]!.split('/');
+  return [raw.base_currency ?? nameBase, raw.counter_currency ?? nameQuote];
+}
+
+/** trading-pairs-info states the minimum order as "10.0 USD", markets/ as "10". */
+const minimumOrderValue = (raw: RawMarket): string | undefined =>
+  raw.minimum_order_value ?? raw.minimum_order?.split(' ')[0];
+
 export function parseMarket(raw: RawMarket, lookup: Lookup, fees: MarketFees = {}): Market | undefined {
   const id = raw.market_symbol ?? raw.url_symbol;
-  const [nameBase, nameQuote] = (raw.name ?? '').split('-')[0]!.split('/');
-  const baseId = raw.base_currency ?? nameBase;
-  const quoteId = raw.counter_currency ?? nameQuote;
+  const [baseId, quoteId] = currencyIdsOf(raw);
   if (id === undefined || baseId === undefined || baseId === '' || quoteId === undefined || quoteId === '') {
     return undefined;
   }
   const base = lookup.currencyCode(baseId);
   const quote = lookup.currencyCode(quoteId);
   const kind = (raw.market_type ?? 'SPOT').toUpperCase();
+  // a market type this parser does not know would be mislabelled: leave it out
+  if (kind !== 'SPOT' && kind !== 'PERPETUAL') return undefined;
   const swap = kind === 'PERPETUAL';
   const payoff = raw.payoff_type?.toLowerCase();
-  // trading-pairs-info states the minimum as "10.0 USD"
-  const minCost = raw.minimum_order_value ?? raw.minimum_order?.split(' ')[0];
   const market: Market = {
     id,
     symbol: swap ? `${base}/${quote}:${quote}` : `${base}/${quote}`,
@@ -351,7 +361,7 @@ export function parseMarket(raw: RawMarket, lookup: Lookup, fees: MarketFees = {
       leverage: { min: undefined, max: undefined },
       amount: { min: num(raw.minimum_order_amount), max: num(raw.maximum_order_amount) },
       price: { min: undefined, max: undefined },
-      cost: { min: num(minCost), max: num(raw.maximum_order_value) },
+      cost: { min: num(minimumOrderValue(raw)), max: num(raw.maximum_order_value) },
     },
     created: undefined,
     info: raw,
@@ -437,15 +447,12 @@ export function currenciesFromMarketRows(rows: RawMarket[], lookup: Lookup): Rec
     };
   };
   for (const row of rows) {
-    const [nameBase, nameQuote] = (row.name ?? '').split('-')[0]!.split('/');
+    // derivative rows state contract decimals, not the currency's
+    if (row.market_type !== undefined && row.market_type.toUpperCase() !== 'SPOT') continue;
+    const [baseId, quoteId] = currencyIdsOf(row);
     const [baseName, quoteName] = (row.description ?? '').split(' / ');
-    add(row.base_currency ?? nameBase, row.base_decimals, baseName);
-    add(
-      row.counter_currency ?? nameQuote,
-      row.counter_decimals,
-      quoteName,
-      row.minimum_order_value ?? row.minimum_order?.split(' ')[0],
-    );
+    add(baseId, row.base_decimals, baseName);
+    add(quoteId, row.counter_decimals, quoteName, minimumOrderValue(row));
   }
   return out;
 }
