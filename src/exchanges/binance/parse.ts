@@ -15,7 +15,7 @@ import {
   type BalanceInput,
   type FeeInput,
 } from '../../core/build.js';
-import { dAdd, dDiv, dGt, dIsZero, dLt, dMul, toDecimal } from '../../core/decimal.js';
+import { dAdd, dDiv, dGt, dIsZero, dLt, dMul, precisionFromTick, toDecimal } from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
@@ -424,23 +424,32 @@ export interface RawTicker {
 
 export function parseTicker(raw: RawTicker, ctx: ParseContext, market?: Market): Ticker {
   const timestamp = ms(raw.closeTime);
-  const last = raw.lastPrice ?? raw.price;
+  // Zero prices mean "no data" (e.g. a halted symbol), as in CCXT.
+  const last = nonZero(raw.lastPrice ?? raw.price);
+  const open = nonZero(raw.openPrice);
+  let average: string | undefined;
+  if (open !== undefined && last !== undefined) {
+    // CCXT cuts the mid of open and close to the market's price digits when it knows the market.
+    const tick = market?.precision.price;
+    average = dDiv(dAdd(open, last), '2', tick === undefined ? 18 : precisionFromTick(String(tick)));
+  }
   return buildTicker({
     symbol: raw.symbol !== undefined ? ctx.symbol(raw.symbol) : (market?.symbol ?? ''),
     timestamp,
-    high: raw.highPrice,
-    low: raw.lowPrice,
-    bid: raw.bidPrice,
+    high: nonZero(raw.highPrice),
+    low: nonZero(raw.lowPrice),
+    bid: nonZero(raw.bidPrice),
     bidVolume: raw.bidQty,
-    ask: raw.askPrice,
+    ask: nonZero(raw.askPrice),
     askVolume: raw.askQty,
     vwap: raw.weightedAvgPrice,
-    open: raw.openPrice,
+    open,
     close: last,
     last,
+    average,
     previousClose: raw.prevClosePrice,
     change: raw.priceChange,
-    percentage: raw.priceChangePercent,
+    percentage: nonZero(raw.priceChangePercent),
     baseVolume: raw.volume,
     quoteVolume: raw.quoteVolume,
     info: raw,
