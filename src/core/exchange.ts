@@ -626,6 +626,7 @@ export abstract class Exchange {
     if (this.#throttler === undefined) {
       const opts: ConstructorParameters<typeof Throttler>[0] = {
         rateLimit: this.rateLimit,
+        capacity: this.spec.rateLimitCapacity ?? 1,
         onOverflow: () => new RateLimitExceeded(`${this.id} request queue is full`, { exchange: this.id }),
       };
       if (this.spec.rateLimitBuckets !== undefined) opts.buckets = this.spec.rateLimitBuckets;
@@ -801,7 +802,8 @@ export abstract class Exchange {
   async fetchMarkets(_params?: Dict): Promise<Market[]> {
     return this.notSupported('fetchMarkets');
   }
-  async fetchCurrencies(_params?: Dict): Promise<Record<string, Currency>> {
+  /** Undefined when the exchange cannot tell (e.g. the endpoint needs keys): currencies then come from markets. */
+  async fetchCurrencies(_params?: Dict): Promise<Record<string, Currency> | undefined> {
     return this.notSupported('fetchCurrencies');
   }
   async fetchTicker(_symbol: string, _params?: Dict): Promise<Ticker> {

@@ -57,8 +57,8 @@ export class MarketStore {
       byCid[id] = c;
     };
     for (const m of list) {
-      add(m.baseId, m.base, m.precision.base ?? m.precision.amount);
-      add(m.quoteId, m.quote, m.precision.quote ?? m.precision.price);
+      add(m.baseId, m.base, m.precision?.base ?? m.precision?.amount);
+      add(m.quoteId, m.quote, m.precision?.quote ?? m.precision?.price);
       if (m.settle !== undefined) add(m.settleId, m.settle, undefined);
     }
     this.currencies = byCode;

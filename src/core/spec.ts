@@ -95,6 +95,8 @@ export interface ExchangeSpec {
   version?: string;
   /** Milliseconds per unit of endpoint cost. */
   rateLimit: number;
+  /** Burst size of the default bucket in cost units (default 1: requests evenly spaced, as CCXT does). */
+  rateLimitCapacity?: number;
   /** Extra named buckets (e.g. Binance's order counters) for the throttler. */
   rateLimitBuckets?: Record<string, { rateLimit: number; capacity: number }>;
   certified?: boolean;

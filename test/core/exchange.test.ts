@@ -40,6 +40,15 @@ describe('markets', () => {
     expect(ex.codes).toEqual(['BTC', 'ETH', 'USD']);
   });
 
+  it('behavior: markets from JSON without precision or limits still load', () => {
+    const ex = new toy();
+    const bare = { ...market({}) } as Partial<Market>;
+    delete bare.precision;
+    delete bare.limits;
+    expect(() => ex.setMarkets([bare as Market])).not.toThrow();
+    expect(ex.codes).toEqual(['BTC', 'USD']);
+  });
+
   it('error: bad symbol', () => {
     const ex = new toy();
     ex.setMarkets([market({})]);
