@@ -33,6 +33,7 @@ import {
   currenciesFromMarketRows,
   errorDetails,
   marketIdFromName,
+  nonZero,
   parseBalances,
   parseCandle,
   parseCryptoTransaction,
@@ -92,6 +93,21 @@ const MAX_ROWS = 1000;
 const FIAT = new Set(['USD', 'EUR', 'GBP']);
 
 const rowType = (row: RawLedgerRow): string | undefined => str(row, 'type');
+/** A JSON answer that should be a list, or an empty one. */
+const listOf = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+
+/** Oldest first, then CCXT's since/limit cut (the newest `limit` when no `since` is given). */
+function window<T extends { timestamp?: number | undefined }>(
+  items: T[],
+  since: number | undefined | null,
+  limit: number | undefined | null,
+  newestWithoutSince = false,
+): T[] {
+  sortBy(items, (x) => x.timestamp);
+  const from = since ?? undefined;
+  return filterBySinceLimit(items, from, limit ?? undefined, newestWithoutSince && from === undefined);
+}
+
 /** An optional argument that was passed (CCXT callers pass null as often as undefined). */
 const given = <T>(x: T | undefined | null): x is T => x !== undefined && x !== null;
 
@@ -212,12 +228,12 @@ export class bitstamp extends Exchange {
 
   // ---- markets ----
   override async fetchMarkets(params: Dict = {}): Promise<Market[]> {
-    const rows = (await this.publicGetMarkets(params)) as RawMarket[];
+    const rows: unknown = await this.publicGetMarkets(params);
     const trading = (this.spec.fees?.['trading'] ?? {}) as { taker?: number; maker?: number; tiers?: unknown };
     const fees = { taker: trading.taker, maker: trading.maker, tiers: trading.tiers };
     const lookup = this.lookup();
     const out: Market[] = [];
-    for (const row of Array.isArray(rows) ? rows : []) {
+    for (const row of listOf<RawMarket>(rows)) {
       const m = parseMarket(row, lookup, fees);
       if (m !== undefined) out.push(m);
     }
@@ -251,10 +267,10 @@ export class bitstamp extends Exchange {
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
     const wanted = !given(symbols) ? undefined : new Set(symbols.map((s) => this.market(s).symbol));
-    const rows = (await this.publicGetTicker(params)) as RawTicker[];
+    const rows: unknown = await this.publicGetTicker(params);
     const out: Tickers = {};
     const lookup = this.lookup();
-    for (const row of Array.isArray(rows) ? rows : []) {
+    for (const row of listOf<RawTicker>(rows)) {
       const name = row.pair ?? row.market;
       const market = lookup.marketById(marketIdFromName(name) ?? '');
       const symbol = market?.symbol ?? symbolFromName(name, lookup);
@@ -284,9 +300,12 @@ export class bitstamp extends Exchange {
       time,
       ...params,
     })) as RawPublicTrade[];
-    const trades = (Array.isArray(rows) ? rows : []).map((r) => parsePublicTrade(r, market));
-    sortBy(trades, (t) => t.timestamp);
-    return filterBySinceLimit(trades, from, limit ?? undefined, from === undefined);
+    return window(
+      listOf<RawPublicTrade>(rows).map((r) => parsePublicTrade(r, market)),
+      from,
+      limit,
+      true,
+    );
   }
 
   override async fetchOHLCV(
@@ -327,7 +346,7 @@ export class bitstamp extends Exchange {
   override async fetchBalance(params: Dict = {}): Promise<Balances> {
     await this.loadMarkets();
     const rows = (await this.privatePostAccountBalances(params)) as RawBalance[];
-    return parseBalances(Array.isArray(rows) ? rows : [], this.lookup());
+    return parseBalances(listOf<RawBalance>(rows), this.lookup());
   }
 
   override async fetchTradingFee(symbol: string, params: Dict = {}): Promise<TradingFee> {
@@ -343,9 +362,9 @@ export class bitstamp extends Exchange {
 
   override async fetchTradingFees(params: Dict = {}): Promise<TradingFees> {
     await this.loadMarkets();
-    const rows = (await this.privatePostFeesTrading(params)) as RawTradingFee[];
+    const rows: unknown = await this.privatePostFeesTrading(params);
     const out: TradingFees = {};
-    for (const row of Array.isArray(rows) ? rows : []) {
+    for (const row of listOf<RawTradingFee>(rows)) {
       const id = row.market ?? row.currency_pair;
       const symbol = this.safeSymbol(id);
       if (symbol === undefined) continue;
@@ -510,15 +529,25 @@ export class bitstamp extends Exchange {
     return order;
   }
 
+  /** The fills order_status/ lists for one order. */
+  override async fetchOrderTrades(
+    id: string,
+    symbol?: string,
+    since?: number,
+    limit?: number,
+    params: Dict = {},
+  ): Promise<Trade[]> {
+    const order = await this.fetchOrder(id, symbol, params);
+    return window([...order.trades], since, limit);
+  }
+
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
     const market = this.optionalMarket(symbol);
     const rows = (await this.privatePostOpenOrdersAll(params)) as RawOrder[];
     const ctx: OrderContext = { lookup: this.lookup(), status: 'open', type: 'limit' };
-    let orders = (Array.isArray(rows) ? rows : []).map((o) => parseOrder(o, ctx));
-    if (market !== undefined) orders = orders.filter((o) => o.symbol === market.symbol);
-    sortBy(orders, (o) => o.timestamp);
-    return filterBySinceLimit(orders, since ?? undefined, limit ?? undefined);
+    const orders = listOf<RawOrder>(rows).map((o) => parseOrder(o, ctx));
+    return window(market === undefined ? orders : orders.filter((o) => o.symbol === market.symbol), since, limit);
   }
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
@@ -532,11 +561,10 @@ export class bitstamp extends Exchange {
         : await this.privatePostUserTransactionsMarketSymbol({ market_symbol: market.id, ...request, ...params })
     ) as RawLedgerRow[];
     const lookup = this.lookup();
-    const trades = (Array.isArray(rows) ? rows : [])
+    const trades = listOf<RawLedgerRow>(rows)
       .filter((r) => rowType(r) === ROW_TRADE)
       .map((r) => parseLedgerTrade(r, market, lookup));
-    sortBy(trades, (t) => t.timestamp);
-    return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, !given(since));
+    return window(trades, since, limit, true);
   }
 
   // ---- funding ----
@@ -570,10 +598,10 @@ export class bitstamp extends Exchange {
       deposits?: RawCryptoTransaction[];
     };
     const lookup = this.lookup();
-    let out = (response.deposits ?? []).map((d) => parseCryptoTransaction(d, 'deposit', lookup));
-    if (given(code)) out = out.filter((t) => t.currency === code);
-    sortBy(out, (t) => t.timestamp);
-    return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+    const out = listOf<RawCryptoTransaction>(response.deposits).map((d) =>
+      parseCryptoTransaction(d, 'deposit', lookup),
+    );
+    return window(given(code) ? out.filter((t) => t.currency === code) : out, since, limit);
   }
 
   override async fetchWithdrawals(
@@ -590,10 +618,8 @@ export class bitstamp extends Exchange {
     if (given(limit)) request['limit'] = limit;
     const rows = (await this.privatePostWithdrawalRequests({ ...request, ...params })) as RawWithdrawalRequest[];
     const lookup = this.lookup();
-    let out = (Array.isArray(rows) ? rows : []).map((r) => parseWithdrawalRequest(r, lookup));
-    if (given(code)) out = out.filter((t) => t.currency === code);
-    sortBy(out, (t) => t.timestamp);
-    return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+    const out = listOf<RawWithdrawalRequest>(rows).map((r) => parseWithdrawalRequest(r, lookup));
+    return window(given(code) ? out.filter((t) => t.currency === code) : out, since, limit);
   }
 
   override async fetchDepositsWithdrawals(
@@ -608,21 +634,11 @@ export class bitstamp extends Exchange {
     const rows = (await this.privatePostUserTransactions({ ...request, ...params })) as RawLedgerRow[];
     const lookup = this.lookup();
     const currencyId = given(code) ? this.currencyPathId(code) : undefined;
-    let out = (Array.isArray(rows) ? rows : [])
-      .filter((r) => {
-        const t = rowType(r);
-        return t === ROW_DEPOSIT || t === ROW_WITHDRAWAL;
-      })
-      .map((r) =>
-        parseLedgerTransfer(
-          r,
-          lookup,
-          currencyId !== undefined && r[currencyId] !== undefined ? currencyId : undefined,
-        ),
-      );
-    if (given(code)) out = out.filter((t) => t.currency === code);
-    sortBy(out, (t) => t.timestamp);
-    return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+    const out = listOf<RawLedgerRow>(rows)
+      .filter((r) => [ROW_DEPOSIT, ROW_WITHDRAWAL].includes(rowType(r) ?? ''))
+      .filter((r) => currencyId === undefined || nonZero(r[currencyId]))
+      .map((r) => parseLedgerTransfer(r, lookup, currencyId));
+    return window(out, since, limit);
   }
 
   override async withdraw(
@@ -675,12 +691,10 @@ export class bitstamp extends Exchange {
     const rows = (await this.privatePostUserTransactions({ ...request, ...params })) as RawLedgerRow[];
     const lookup = this.lookup();
     const currencyId = given(code) ? this.currencyPathId(code) : undefined;
-    let out = (Array.isArray(rows) ? rows : [])
-      .filter((r) => currencyId === undefined || r[currencyId] !== undefined)
+    const out = listOf<RawLedgerRow>(rows)
+      .filter((r) => currencyId === undefined || nonZero(r[currencyId]))
       .map((r) => parseLedgerRow(r, lookup, currencyId));
-    if (given(code)) out = out.filter((e) => e.currency === code);
-    sortBy(out, (e) => e.timestamp);
-    return filterBySinceLimit(out, since ?? undefined, limit ?? undefined);
+    return window(out, since, limit);
   }
 
   /**
@@ -724,7 +738,7 @@ export class bitstamp extends Exchange {
   async fetchDepositWithdrawFees(codes?: string[], params: Dict = {}): Promise<Record<string, DepositWithdrawFee>> {
     await this.loadMarkets();
     const rows = (await this.privatePostFeesWithdrawal(params)) as RawWithdrawalFee[];
-    const all = parseWithdrawalFees(Array.isArray(rows) ? rows : [], this.lookup());
+    const all = parseWithdrawalFees(listOf<RawWithdrawalFee>(rows), this.lookup());
     if (!given(codes)) return all;
     return Object.fromEntries(Object.entries(all).filter(([c]) => codes.includes(c)));
   }

@@ -16,6 +16,7 @@ import {
   buildTransaction,
   type BalanceInput,
   type FeeInput,
+  type TransactionInput,
 } from '../../core/build.js';
 import { numberToPlainString } from '../../core/auth/index.js';
 import {
@@ -591,7 +592,8 @@ interface RowPair {
   quote: string;
 }
 
-const nonZero = (v: unknown): boolean => {
+/** A non-zero amount: user_transactions/ rows list every main currency, mostly at 0. */
+export const nonZero = (v: unknown): boolean => {
   const d = toDecimal(v);
   return d !== undefined && !dIsZero(d);
 };
@@ -786,21 +788,33 @@ const WITHDRAWAL_STATUS: Record<string, string> = {
   '11': 'failed',
 };
 
-export function parseWithdrawalRequest(raw: RawWithdrawalRequest, lookup: Lookup): Transaction {
-  const { address, tag } = splitTag(raw.address);
-  const status = str(raw, 'status');
-  return buildTransaction({
-    id: str(raw, 'id'),
-    txid: str(raw, 'transaction_id'),
-    timestamp: timeOf(raw.datetime),
-    network: raw.network === undefined ? undefined : (lookup.networkCode?.(raw.network) ?? raw.network),
+/** Currency, network and destination of a funding row, in unified terms. */
+function destinationOf(
+  lookup: Lookup,
+  currency: string | undefined,
+  network: string | undefined,
+  destination: string | undefined,
+): Pick<TransactionInput, 'currency' | 'network' | 'address' | 'addressTo' | 'tag' | 'tagTo'> {
+  const { address, tag } = splitTag(destination);
+  return {
+    currency: currency === undefined ? undefined : lookup.currencyCode(currency),
+    network: network === undefined ? undefined : (lookup.networkCode?.(network) ?? network),
     address,
     addressTo: address,
     tag,
     tagTo: tag,
+  };
+}
+
+export function parseWithdrawalRequest(raw: RawWithdrawalRequest, lookup: Lookup): Transaction {
+  const status = str(raw, 'status');
+  return buildTransaction({
+    ...destinationOf(lookup, raw.currency, raw.network, raw.address),
+    id: str(raw, 'id'),
+    txid: str(raw, 'transaction_id'),
+    timestamp: timeOf(raw.datetime),
     type: 'withdrawal',
     amount: raw.amount,
-    currency: raw.currency === undefined ? undefined : lookup.currencyCode(raw.currency),
     status: status === undefined ? undefined : (WITHDRAWAL_STATUS[status] ?? status),
     info: raw,
   });
@@ -811,23 +825,17 @@ export function parseCryptoTransaction(
   type: 'deposit' | 'withdrawal',
   lookup: Lookup,
 ): Transaction {
-  const { address, tag } = splitTag(raw.destinationAddress);
   const state = raw.status?.toUpperCase();
   // withdrawals in this list carry no status: they have a txid, so they left
   const status =
     state === undefined ? 'ok' : state === 'COMPLETED' ? 'ok' : state === 'PENDING' ? 'pending' : state.toLowerCase();
   return buildTransaction({
+    ...destinationOf(lookup, raw.currency, raw.network, raw.destinationAddress),
     id: str(raw, 'id'),
     txid: raw.txid,
     timestamp: timeOf(raw.datetime),
-    network: raw.network === undefined ? undefined : (lookup.networkCode?.(raw.network) ?? raw.network),
-    address,
-    addressTo: address,
-    tag,
-    tagTo: tag,
     type,
     amount: toDecimal(raw.amount),
-    currency: raw.currency === undefined ? undefined : lookup.currencyCode(raw.currency),
     status,
     comment: raw.pending_reason,
     info: raw,
