@@ -117,6 +117,8 @@ function sinceLimit<T extends { timestamp?: number | undefined }>(items: T[], si
 export interface coinbasepro extends ImplicitApi<typeof spec.api> {}
 export class coinbasepro extends Exchange {
   static override spec = spec;
+  /** Websocket feed (ws.ts), loaded on the first watch call. */
+  static override streams = async () => (await import('./ws.js')).coinbaseproStreams;
 
   /** Profile accounts (one per currency): their ids address ledgers and transfers. Stable, so kept. */
   #accounts: Promise<RawAccount[]> | undefined;

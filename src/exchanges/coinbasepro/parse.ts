@@ -16,7 +16,7 @@ import {
   type BalanceInput,
   type FeeInput,
 } from '../../core/build.js';
-import { dAbs, dLt, dMul, dSub, toDecimal, toNumber } from '../../core/decimal.js';
+import { dAbs, dAdd, dEq, dGt, dLt, dMul, dSub, toDecimal, toNumber } from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
@@ -796,4 +796,262 @@ export function parseStatus(raw: RawStatusPage): ExchangeStatus {
     url: raw.page?.url,
     info: raw,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Websocket feed (ws.ts): shapes from the Exchange websocket channels reference
+
+/** ticker channel: one message per match (cascades batched), with the 24h figures of the product. */
+export interface RawFeedTicker {
+  type: 'ticker';
+  product_id: string;
+  sequence?: number;
+  trade_id?: number;
+  price?: string;
+  open_24h?: string;
+  volume_24h?: string;
+  low_24h?: string;
+  high_24h?: string;
+  volume_30d?: string;
+  best_bid?: string;
+  best_bid_size?: string;
+  best_ask?: string;
+  best_ask_size?: string;
+  side?: 'buy' | 'sell';
+  time?: string;
+  last_size?: string;
+}
+
+export function parseFeedTicker(raw: RawFeedTicker, symbol: string): Ticker {
+  return buildTicker({
+    symbol,
+    timestamp: parse8601(raw.time),
+    high: raw.high_24h,
+    low: raw.low_24h,
+    open: raw.open_24h,
+    bid: raw.best_bid,
+    bidVolume: raw.best_bid_size,
+    ask: raw.best_ask,
+    askVolume: raw.best_ask_size,
+    last: raw.price,
+    baseVolume: raw.volume_24h,
+    info: raw,
+  });
+}
+
+/**
+ * A message of the user channel: the full channel's order lifecycle (received, open, match, change, activate, done)
+ * restricted to the authenticated profile's orders. Matches name the user's role through maker_* / taker_* fields.
+ */
+export interface RawFeedEvent {
+  type: string;
+  product_id: string;
+  sequence?: number;
+  time?: string;
+  /** activate: epoch seconds as a decimal string. */
+  timestamp?: string;
+  order_id?: string;
+  client_oid?: string;
+  side?: 'buy' | 'sell';
+  order_type?: string;
+  size?: string;
+  funds?: string;
+  price?: string;
+  remaining_size?: string;
+  reason?: string;
+  trade_id?: number | string;
+  maker_order_id?: string;
+  taker_order_id?: string;
+  maker_user_id?: string;
+  taker_user_id?: string;
+  maker_profile_id?: string;
+  taker_profile_id?: string;
+  maker_fee_rate?: string;
+  taker_fee_rate?: string;
+  user_id?: string;
+  profile_id?: string;
+  new_size?: string;
+  old_size?: string;
+  new_price?: string;
+  old_price?: string;
+  new_funds?: string;
+  stop_type?: string;
+  stop_price?: string;
+}
+
+export type FeedRole = 'maker' | 'taker';
+
+/** The user's side(s) in a match of the user channel, from the role-specific fields the feed adds. */
+export function feedMatchRoles(e: RawFeedEvent): FeedRole[] {
+  const roles: FeedRole[] = [];
+  if (e.maker_fee_rate !== undefined || e.maker_user_id !== undefined || e.maker_profile_id !== undefined) {
+    roles.push('maker');
+  }
+  if (e.taker_fee_rate !== undefined || e.taker_user_id !== undefined || e.taker_profile_id !== undefined) {
+    roles.push('taker');
+  }
+  return roles;
+}
+
+const opposite = (side: 'buy' | 'sell' | undefined): 'buy' | 'sell' | undefined =>
+  side === 'buy' ? 'sell' : side === 'sell' ? 'buy' : undefined;
+
+/** A fill of the user: `side` of a match is the maker order's, so a taker fill is on the other side. */
+export function parseFeedFill(e: RawFeedEvent, role: FeedRole, market: Market): Trade {
+  const rate = role === 'maker' ? e.maker_fee_rate : e.taker_fee_rate;
+  const price = moneyString(e.price);
+  const size = moneyString(e.size);
+  let fee: FeeInput | undefined;
+  if (rate !== undefined && price !== undefined && size !== undefined) {
+    fee = { cost: dMul(dMul(price, size), rate), currency: market.quote, rate };
+  }
+  return buildTrade(
+    {
+      id: e.trade_id === undefined ? undefined : String(e.trade_id),
+      order: role === 'maker' ? e.maker_order_id : e.taker_order_id,
+      timestamp: parse8601(e.time),
+      symbol: market.symbol,
+      side: role === 'maker' ? e.side : opposite(e.side),
+      takerOrMaker: role,
+      price,
+      amount: size,
+      fee,
+      fees: fee === undefined ? [] : [fee],
+      info: e,
+    },
+    market,
+  );
+}
+
+/** What the feed has told about one order so far; money as decimal strings. */
+export interface FeedOrderState {
+  id: string;
+  productId: string;
+  clientOrderId?: string | undefined;
+  side?: 'buy' | 'sell' | undefined;
+  type?: string | undefined;
+  price?: string | undefined;
+  amount?: string | undefined;
+  triggerPrice?: string | undefined;
+  remaining?: string | undefined;
+  status: OrderStatus;
+  /** Sums over the matches seen (a stream joined late misses earlier ones). */
+  matched: string;
+  matchedCost: string;
+  feeCost?: string | undefined;
+  timestamp?: number | undefined;
+  lastUpdateTimestamp?: number | undefined;
+  lastTradeTimestamp?: number | undefined;
+  /** Highest feed sequence applied: older or repeated messages (after a resubscribe) change nothing. */
+  sequence?: number | undefined;
+  info: RawFeedEvent;
+}
+
+const DONE_STATUS: Record<string, OrderStatus> = { filled: 'closed', canceled: 'canceled' };
+
+/** The time of a feed event: ISO `time`, or epoch seconds in `timestamp` (activate). */
+export function feedEventTime(e: RawFeedEvent): number | undefined {
+  return parse8601(e.time) ?? epochSecondsToMs(e.timestamp);
+}
+
+/**
+ * Folds one user-channel event into the order's state (pure: returns a new state, or the previous one when the event
+ * is older than what was applied). For a match, `role` says which of the two orders is `orderId`.
+ */
+export function foldFeedOrder(
+  prev: FeedOrderState | undefined,
+  e: RawFeedEvent,
+  orderId: string,
+  role?: FeedRole,
+): FeedOrderState {
+  if (prev !== undefined && e.sequence !== undefined && prev.sequence !== undefined && e.sequence <= prev.sequence) {
+    return prev;
+  }
+  const time = feedEventTime(e);
+  const s: FeedOrderState =
+    prev === undefined
+      ? { id: orderId, productId: e.product_id, status: 'open', matched: '0', matchedCost: '0', info: e }
+      : { ...prev, info: e };
+  if (e.sequence !== undefined) s.sequence = e.sequence;
+  s.side ??= e.type === 'match' && role === 'taker' ? opposite(e.side) : e.side;
+  if (time !== undefined) s.lastUpdateTimestamp = time;
+  switch (e.type) {
+    case 'received':
+    case 'activate':
+      s.timestamp ??= time;
+      if (e.client_oid !== undefined && e.client_oid !== '') s.clientOrderId = e.client_oid;
+      if (e.order_type !== undefined) s.type = e.order_type;
+      if (e.price !== undefined) s.price = e.price;
+      if (e.size !== undefined) s.amount = e.size;
+      if (e.stop_price !== undefined) s.triggerPrice = e.stop_price;
+      if (s.amount !== undefined && s.remaining === undefined) s.remaining = dSub(s.amount, s.matched);
+      break;
+    case 'open':
+      if (e.price !== undefined) s.price ??= e.price;
+      if (e.remaining_size !== undefined) s.remaining = e.remaining_size;
+      break;
+    case 'change':
+      if (e.new_size !== undefined) {
+        // A smaller (or larger) order: what is left moves by the same amount.
+        if (s.amount !== undefined && e.old_size !== undefined) s.amount = dSub(e.new_size, dSub(e.old_size, s.amount));
+        if (e.old_size !== undefined && s.remaining !== undefined) s.remaining = e.new_size;
+      }
+      if (e.new_price !== undefined) s.price = e.new_price;
+      break;
+    case 'match': {
+      const size = moneyString(e.size);
+      const price = moneyString(e.price);
+      if (size !== undefined) {
+        s.matched = dAdd(s.matched, size);
+        if (price !== undefined) {
+          const cost = dMul(price, size);
+          s.matchedCost = dAdd(s.matchedCost, cost);
+          const rate = role === 'maker' ? e.maker_fee_rate : role === 'taker' ? e.taker_fee_rate : undefined;
+          if (rate !== undefined) s.feeCost = dAdd(s.feeCost ?? '0', dMul(cost, rate));
+        }
+        if (s.remaining !== undefined) s.remaining = dSub(s.remaining, size);
+      }
+      s.lastTradeTimestamp = time ?? s.lastTradeTimestamp;
+      break;
+    }
+    case 'done':
+      s.status = DONE_STATUS[e.reason ?? ''] ?? 'closed';
+      if (e.remaining_size !== undefined) s.remaining = e.remaining_size;
+      if (e.price !== undefined) s.price ??= e.price;
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+/** The unified order of a folded state. */
+export function parseFeedOrder(s: FeedOrderState, market: Market | undefined): Order {
+  let filled: string | undefined;
+  if (s.amount !== undefined && s.remaining !== undefined) filled = dSub(s.amount, s.remaining);
+  else if (dGt(s.matched, '0') || s.status !== 'open') filled = s.matched;
+  // The matches' cost is the order's only when they account for everything filled.
+  const cost = filled !== undefined && dEq(filled, s.matched) ? s.matchedCost : undefined;
+  return buildOrder(
+    {
+      id: s.id,
+      clientOrderId: s.clientOrderId,
+      timestamp: s.timestamp,
+      lastUpdateTimestamp: s.lastUpdateTimestamp,
+      lastTradeTimestamp: s.lastTradeTimestamp,
+      status: s.status,
+      symbol: market?.symbol ?? s.productId,
+      type: s.type,
+      side: s.side,
+      price: s.price,
+      amount: s.amount,
+      filled,
+      remaining: s.amount === undefined ? undefined : s.remaining,
+      cost,
+      triggerPrice: s.triggerPrice,
+      fee: s.feeCost === undefined ? undefined : { cost: s.feeCost, currency: market?.quote },
+      info: s.info,
+    },
+    market,
+  );
 }

@@ -7,6 +7,8 @@
  *   https://docs.cdp.coinbase.com/exchange/rest-api/pagination        (CB-BEFORE / CB-AFTER cursors)
  *   https://docs.cdp.coinbase.com/api-reference/exchange-api/rest-api (endpoint reference)
  *   https://status.exchange.coinbase.com/api                           (Statuspage.io feed, fetchStatus)
+ *   https://docs.cdp.coinbase.com/exchange/websocket-feed/overview     (websocket feed: subscribe, errors, signing)
+ *   https://docs.cdp.coinbase.com/exchange/websocket-feed/channels     (heartbeat, ticker, level2, matches, user)
  */
 import { TICK_SIZE } from '../../core/decimal.js';
 import { defineSpec } from '../../core/spec.js';
@@ -29,6 +31,15 @@ export const spec = defineSpec({
   pro: true,
   marketTypes: ['spot'],
   aliases: ['coinbaseexchange'],
+  // What ws.ts serves. The feed has no candles and no balance channel.
+  has: {
+    watchTicker: true,
+    watchTickers: true,
+    watchOrderBook: true,
+    watchTrades: true,
+    watchOrders: true,
+    watchMyTrades: true,
+  },
   urls: {
     logo: 'https://github.com/user-attachments/assets/a99ef849-a4b2-4dd4-87fe-458ef17db7fd',
     www: 'https://exchange.coinbase.com/',
@@ -38,9 +49,19 @@ export const spec = defineSpec({
       // Statuspage.io feed of the exchange (fetchStatus).
       status: 'https://status.exchange.coinbase.com',
     },
+    // One feed for public and private channels; the user channel gets a socket of its own (see ws.ts).
+    ws: {
+      public: 'wss://ws-feed.exchange.coinbase.com',
+      private: 'wss://ws-feed.exchange.coinbase.com',
+    },
     test: {
       public: 'https://api-public.sandbox.exchange.coinbase.com',
       private: 'https://api-public.sandbox.exchange.coinbase.com',
+    },
+    // The sandbox feed, used by ws.ts while sandbox mode is on.
+    wsTest: {
+      public: 'wss://ws-feed-public.sandbox.exchange.coinbase.com',
+      private: 'wss://ws-feed-public.sandbox.exchange.coinbase.com',
     },
     doc: [
       'https://docs.cdp.coinbase.com/exchange/introduction/welcome',
@@ -179,6 +200,8 @@ export const spec = defineSpec({
       'request timestamp expired': 'InvalidNonce',
       'invalid timestamp': 'InvalidNonce',
       'Duplicate client_oid': 'DuplicateOrderId',
+      // Websocket feed errors (`message`, with the detail in `reason`).
+      'Authentication Failed': 'AuthenticationError',
     },
     // Substrings of the `message` (most carry the offending value, e.g. "size is too small. Minimum size is 0.001").
     broad: {
@@ -205,6 +228,10 @@ export const spec = defineSpec({
       'Invalid API Key': 'AuthenticationError',
       'invalid crypto_address': 'InvalidAddress',
       'Invalid crypto address': 'InvalidAddress',
+      // Websocket subscribe errors: the `reason` names the product or the channel.
+      'is not a valid product': 'BadSymbol',
+      'require authentication': 'AuthenticationError',
+      'requires authentication': 'AuthenticationError',
     },
   },
   commonCurrencies: {
@@ -258,5 +285,18 @@ export const spec = defineSpec({
     },
     // Most pages a `paginate: true` call follows.
     maxPages: 100,
+    // Streaming (ws.ts). Cache sizes: trades per symbol, orders and my trades (see src/ws/handler.ts).
+    ws: {
+      // Ms between websocket ping frames, and ms of total silence after which the socket is replaced.
+      pingInterval: 10_000,
+      staleAfter: 30_000,
+      // Heartbeats come once a second per product: a longer gap between two of them (server time) means the feed
+      // dropped messages, and that product's book is rebuilt.
+      heartbeatGap: 3_000,
+      // A book whose product has sent no heartbeat for this long (local time) while the socket lives is rebuilt.
+      productStaleAfter: 10_000,
+      // Order book channel: 'level2' (every update, signed) with credentials, else 'level2_batch' (50 ms batches).
+      orderBookChannel: 'auto',
+    },
   },
 });

@@ -1,0 +1,805 @@
+/**
+ * Coinbase Exchange websocket feed (wss://ws-feed.exchange.coinbase.com), on the shared StreamHandler.
+ *
+ * Protocol (Exchange websocket docs): JSON messages with a `type`; `{type: 'subscribe', product_ids, channels}`
+ * answered by a `subscriptions` message listing everything the socket now carries; `unsubscribe` likewise; failures
+ * come as `{type: 'error', message, reason}`. Signed subscribes add key / passphrase / timestamp / signature, the
+ * signature being the REST one over timestamp + 'GET' + '/users/self/verify'.
+ *
+ * Channels used: level2 (signed) or level2_batch (public, 50 ms batches) for books — a `snapshot`, then `l2update`
+ * changes [side, price, size] where size is the new total at that price and 0 removes it; ticker; matches (first a
+ * `last_match`, then one `match` per trade, trade ids consecutive per product); user (the signed, per-profile part of
+ * the full channel: received / open / match / change / activate / done); heartbeat, once a second per product with
+ * the product's feed `sequence` and `last_trade_id`.
+ *
+ * Integrity. Level 2 messages carry no sequence number; the documented way to see that messages were missed is the
+ * heartbeat. Every subscription here brings the product's heartbeat along, and a book is rebuilt (unsubscribe +
+ * subscribe, which makes the feed send a fresh snapshot) when:
+ *   - a heartbeat's sequence is lower than the previous one (the feed went back: a failover),
+ *   - two heartbeats are further apart than options.ws.heartbeatGap in server time (the feed dropped messages),
+ *   - a product's heartbeats stop for options.ws.productStaleAfter while the socket still delivers others,
+ *   - an l2update is older than the book, a change cannot be read, or the book crosses.
+ * Trades: a trade id that skips ids (or a heartbeat whose last_trade_id is ahead of the trades seen) fetches the
+ * missing trades from REST before anything newer is handed out, so watchTrades sees every trade once, in order.
+ *
+ * The user channel repeats `match` messages that the matches channel also sends, with nothing on them to tell the two
+ * apart, so private topics get a socket of their own.
+ */
+import { ArgumentsRequired, BadRequest, ExchangeError, type BaseError } from '../../core/errors.js';
+import type { WatchMethod } from '../../core/spec.js';
+import type { Dict, Market, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
+import { filterBySinceLimit, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
+import { KeyedCache, RingCache } from '../../ws/cache.js';
+import type { Backoff, Connection, ConnectionOptions } from '../../ws/connection.js';
+import { StreamHandler } from '../../ws/handler.js';
+import type { Subscription } from '../../ws/streams.js';
+import type { coinbasepro } from './coinbasepro.js';
+import {
+  feedMatchRoles,
+  foldFeedOrder,
+  parseFeedFill,
+  parseFeedOrder,
+  parseFeedTicker,
+  parsePublicTrade,
+  type FeedOrderState,
+  type FeedRole,
+  type RawFeedEvent,
+  type RawFeedTicker,
+  type RawPublicTrade,
+} from './parse.js';
+
+type BookChannel = 'level2' | 'level2_batch';
+
+/** One subscribed (channel, product) pair and the watch methods using it. */
+interface Topic {
+  key: string;
+  url: string;
+  channel: string;
+  productId: string;
+  symbol: string;
+  users: Set<WatchMethod>;
+  /** Listed in the feed's last `subscriptions` answer on this socket. */
+  confirmed: boolean;
+}
+
+/** The last heartbeat of a product on one socket. */
+interface Beat {
+  sequence: number;
+  /** Server time, ms. */
+  time: number | undefined;
+  /** Local time it arrived, ms. */
+  seenAt: number;
+}
+
+/** Trades of one symbol held back while the ones the feed skipped are fetched. */
+interface Backfill {
+  held: RawPublicTrade[];
+}
+
+const USER_EVENTS = new Set(['received', 'open', 'done', 'change', 'activate']);
+
+const asRows = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
+
+/** A null argument (JSON callers) is an absent one. */
+const given = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
+
+/** The book cut to `limit` levels a side, without touching the copy other callers share. */
+function cut(book: OrderBook, limit: number | undefined): OrderBook {
+  if (limit === undefined || (book.bids.length <= limit && book.asks.length <= limit)) return book;
+  return { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
+}
+
+export class coinbaseproStreams extends StreamHandler<coinbasepro> {
+  private readonly topics = new Map<string, Topic>();
+  /** `${url} ${productId}` -> last heartbeat. */
+  private readonly beats = new Map<string, Beat>();
+  /** Symbol -> most levels a waiting caller asked for (Infinity: all), so a publish copies no more than that. */
+  private readonly depths = new Map<string, number>();
+  /** Message hash -> cache position handed out last (newUpdates). */
+  private readonly cursors = new Map<string, number>();
+  private readonly lastTradeIds = new Map<string, number>();
+  private readonly backfills = new Map<string, Backfill>();
+  private readonly privateUrls = new Set<string>();
+  private readonly orderStates: KeyedCache<FeedOrderState>;
+  /** Ids of orders in the order they changed: watchOrders hands out the ones changed since its last answer. */
+  private readonly orderLog: RingCache<string>;
+  private readonly fills: RingCache<Trade>;
+  private lastSweep = 0;
+  private closed = false;
+  /** Trade id gaps seen per symbol (diagnostics). */
+  readonly tradeGaps = new Map<string, number>();
+
+  constructor(exchange: coinbasepro) {
+    super(exchange);
+    this.orderStates = new KeyedCache<FeedOrderState>(this.limits.orders);
+    this.orderLog = new RingCache<string>(this.limits.orders);
+    this.fills = new RingCache<Trade>(this.limits.orders);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Settings and urls
+
+  private get wsOptions(): Dict {
+    const ws = this.exchange.options['ws'];
+    return isPlainObject(ws) ? ws : {};
+  }
+
+  private setting(name: string, fallback: number): number {
+    const v = this.wsOptions[name];
+    return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+  }
+
+  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
+    const ws = this.wsOptions;
+    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
+      pingInterval: this.setting('pingInterval', 10_000),
+      staleAfter: this.setting('staleAfter', 30_000),
+    };
+    if (typeof ws['connectTimeout'] === 'number') out.connectTimeout = ws['connectTimeout'];
+    if (isPlainObject(ws['backoff'])) out.backoff = ws['backoff'] as Partial<Backoff>;
+    return out;
+  }
+
+  /** The feed's url; the sandbox feed while sandbox mode is on. */
+  override wsUrl(name = 'public'): string {
+    const urls = this.exchange.urls;
+    const sandbox = urls['wsTest'];
+    const table = this.exchange.sandbox && (typeof sandbox === 'string' || isPlainObject(sandbox)) ? sandbox : urls.ws;
+    const url = typeof table === 'string' ? table : (table as Record<string, string> | undefined)?.[name];
+    if (url === undefined) throw new ExchangeError(`${this.exchange.id} has no websocket url "${name}"`);
+    return url;
+  }
+
+  /** Private topics live on their own socket: the same feed url, told apart by an empty query string. */
+  private feedUrl(isPrivate: boolean): string {
+    const pub = this.wsUrl('public');
+    if (!isPrivate) return pub;
+    const url = this.wsUrl('private');
+    const own = url === pub ? `${url}${url.includes('?') ? '&' : '?'}` : url;
+    this.privateUrls.add(own);
+    return own;
+  }
+
+  private hasCredentials(): boolean {
+    const ex = this.exchange;
+    return [ex.apiKey, ex.secret, ex.password].every((v) => typeof v === 'string' && v !== '');
+  }
+
+  /** The signed fields of a subscribe message, fresh for every send (the feed rejects old timestamps). */
+  private signature(): Dict {
+    const signed = this.exchange.sign('users/self/verify', 'private', 'GET', {});
+    const h = signed.headers ?? {};
+    return {
+      signature: h['CB-ACCESS-SIGN'],
+      key: h['CB-ACCESS-KEY'],
+      passphrase: h['CB-ACCESS-PASSPHRASE'],
+      timestamp: h['CB-ACCESS-TIMESTAMP'],
+    };
+  }
+
+  private async marketOf(symbol: unknown): Promise<Market> {
+    if (typeof symbol !== 'string' || symbol === '') {
+      throw new ArgumentsRequired(`${this.exchange.id} needs a symbol argument`, { exchange: this.exchange.id });
+    }
+    await this.exchange.loadMarkets();
+    return this.exchange.market(symbol);
+  }
+
+  private marketById(id: unknown): Market | undefined {
+    return typeof id === 'string' ? this.exchange.marketsById[id]?.[0] : undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Subscriptions
+
+  private subscription(
+    key: string,
+    channel: string,
+    market: Market,
+    isPrivate: boolean,
+    signed: boolean,
+  ): Subscription {
+    const url = this.feedUrl(isPrivate);
+    const message = { type: 'subscribe', product_ids: [market.id], channels: [channel, 'heartbeat'] };
+    // Signed messages are built when sent (JSON.stringify calls toJSON), so a resubscribe after a reconnect or a
+    // resync carries a fresh timestamp.
+    const subscribe = signed ? { toJSON: () => ({ ...message, ...this.signature() }) } : message;
+    return {
+      key,
+      url,
+      subscribe,
+      unsubscribe: { type: 'unsubscribe', product_ids: [market.id], channels: [channel] },
+      private: isPrivate,
+    };
+  }
+
+  /** Subscribes (once) and waits for the next value of `hash`. */
+  private open<T>(
+    method: WatchMethod,
+    key: string,
+    channel: string,
+    market: Market,
+    hash: string,
+    isPrivate = false,
+    signed = isPrivate,
+  ): Promise<T> {
+    const sub = this.subscription(key, channel, market, isPrivate, signed);
+    let topic = this.topics.get(key);
+    if (topic === undefined || !this.streams.isSubscribed(key)) {
+      topic = {
+        key,
+        url: sub.url,
+        channel,
+        productId: market.id,
+        symbol: market.symbol,
+        users: new Set(),
+        confirmed: false,
+      };
+      this.topics.set(key, topic);
+    }
+    topic.users.add(method);
+    return this.streams.watch<T>(sub, hash);
+  }
+
+  /** Stops a topic: the feed's unsubscribe, and the product's heartbeat when nothing else on that socket needs it. */
+  private forget(key: string): void {
+    const topic = this.topics.get(key);
+    this.topics.delete(key);
+    this.streams.unsubscribe(key);
+    if (topic === undefined) return;
+    const { symbol, url, productId } = topic;
+    if (key.startsWith('book:')) {
+      this.books.delete(symbol);
+      this.depths.delete(symbol);
+    } else if (key.startsWith('trades:')) {
+      this.tradeCaches.delete(symbol);
+      this.lastTradeIds.delete(symbol);
+      this.backfills.delete(symbol);
+      this.cursors.delete(`trades:${symbol}`);
+    }
+    for (const other of this.topics.values()) if (other.url === url && other.productId === productId) return;
+    this.beats.delete(`${url} ${productId}`);
+    const conn = this.streams.connection(url);
+    if (conn?.status !== 'connected') return;
+    try {
+      conn.send({ type: 'unsubscribe', product_ids: [productId], channels: ['heartbeat'] });
+    } catch {
+      // The socket went away meanwhile: nothing is left to stop.
+    }
+  }
+
+  private static keyOf(method: WatchMethod, symbol: string): string | undefined {
+    switch (method) {
+      case 'watchOrderBook':
+        return `book:${symbol}`;
+      case 'watchTrades':
+        return `trades:${symbol}`;
+      case 'watchTicker':
+      case 'watchTickers':
+        return `ticker:${symbol}`;
+      case 'watchOrders':
+      case 'watchMyTrades':
+        return `user:${symbol}`;
+      default:
+        return undefined;
+    }
+  }
+
+  override unwatch(method: WatchMethod, args: unknown[]): void {
+    const symbols = method === 'watchTickers' ? (Array.isArray(args[0]) ? (args[0] as unknown[]) : []) : [args[0]];
+    for (const raw of symbols) {
+      if (typeof raw !== 'string') continue;
+      let symbol = raw;
+      try {
+        symbol = this.exchange.market(raw).symbol;
+      } catch {
+        // Not a known market: the key is looked up as given.
+      }
+      const key = coinbaseproStreams.keyOf(method, symbol);
+      const topic = key === undefined ? undefined : this.topics.get(key);
+      if (topic === undefined || key === undefined) continue;
+      topic.users.delete(method);
+      if (topic.users.size === 0) this.forget(key);
+    }
+  }
+
+  protected override subscriptionKey(method: WatchMethod, args: unknown[]): string | undefined {
+    return typeof args[0] === 'string' ? coinbaseproStreams.keyOf(method, args[0]) : undefined;
+  }
+
+  protected override onReconnect(conn: Connection, keys: string[]): void {
+    super.onReconnect(conn, keys);
+    // A new socket is a new feed session: heartbeats start over, and nothing is confirmed yet.
+    const prefix = `${conn.url} `;
+    for (const id of [...this.beats.keys()]) if (id.startsWith(prefix)) this.beats.delete(id);
+    for (const topic of this.topics.values()) if (topic.url === conn.url) topic.confirmed = false;
+  }
+
+  override close(): void {
+    this.closed = true;
+    super.close();
+    this.topics.clear();
+    this.beats.clear();
+    this.depths.clear();
+    this.cursors.clear();
+    this.lastTradeIds.clear();
+    this.backfills.clear();
+    this.orderStates.clear();
+    this.orderLog.clear();
+    this.fills.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Watch methods
+
+  async watchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
+    const depth = given(limit);
+    if (depth !== undefined && !(Number.isInteger(depth) && depth > 0)) {
+      throw new BadRequest(`${this.exchange.id} watchOrderBook() limit must be a positive integer`, {
+        exchange: this.exchange.id,
+      });
+    }
+    const market = await this.marketOf(symbol);
+    const s = market.symbol;
+    const channel = this.bookChannel(params);
+    const signed = channel === 'level2';
+    // Signing problems (no or malformed credentials) surface here, not later inside a send.
+    if (signed) this.signature();
+    // The whole book is kept: a delta can uncover a level below any cut-off. Only the copy handed out is cut.
+    this.book(s);
+    this.depths.set(s, Math.max(this.depths.get(s) ?? 0, depth ?? Infinity));
+    const book = await this.open<OrderBook>(
+      'watchOrderBook',
+      `book:${s}`,
+      channel,
+      market,
+      `orderbook:${s}`,
+      false,
+      signed,
+    );
+    return cut(book, depth);
+  }
+
+  private bookChannel(params: Dict): BookChannel {
+    const asked = params['channel'] ?? this.wsOptions['orderBookChannel'];
+    if (asked === 'level2' || asked === 'level2_batch') return asked;
+    return this.hasCredentials() ? 'level2' : 'level2_batch';
+  }
+
+  async watchTicker(symbol: string, _params: Dict = {}): Promise<Ticker> {
+    const market = await this.marketOf(symbol);
+    const key = `ticker:${market.symbol}`;
+    return this.open<Ticker>('watchTicker', key, 'ticker', market, key);
+  }
+
+  /** Resolves with the next ticker of any of `symbols`, as `{ [symbol]: ticker }` (CCXT's newUpdates). */
+  async watchTickers(symbols?: string[], _params: Dict = {}): Promise<Tickers> {
+    const list = given(symbols) ?? [];
+    if (list.length === 0) {
+      throw new ArgumentsRequired(`${this.exchange.id} watchTickers() needs a list of symbols`, {
+        exchange: this.exchange.id,
+      });
+    }
+    await this.exchange.loadMarkets();
+    const markets = list.map((s) => this.exchange.market(s));
+    const wanted = new Set(markets.map((m) => m.symbol));
+    for (const market of markets) {
+      const key = `ticker:${market.symbol}`;
+      const topic = this.topics.get(key);
+      if (topic !== undefined && this.streams.isSubscribed(key)) {
+        topic.users.add('watchTickers');
+        continue;
+      }
+      // Only the first call of a topic waits on its own hash; a failure to subscribe fails the tickers wait too.
+      this.open<Ticker>('watchTickers', key, 'ticker', market, key).catch((e: unknown) =>
+        this.streams.reject('tickers', e),
+      );
+    }
+    for (;;) {
+      const ticker = await this.streams.next<Ticker>('tickers');
+      if (wanted.has(ticker.symbol)) return { [ticker.symbol]: ticker };
+    }
+  }
+
+  /** The trades since this symbol's previous answer (at most the cache size), then since / limit. */
+  async watchTrades(symbol: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
+    const market = await this.marketOf(symbol);
+    const hash = `trades:${market.symbol}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.tradeCache(market.symbol).appended);
+    const trades = await this.open<Trade[]>('watchTrades', hash, 'matches', market, hash);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
+  }
+
+  /** Orders of the profile on `symbol` that changed since the previous answer (user channel, signed). */
+  async watchOrders(symbol?: string, since?: number, limit?: number, _params: Dict = {}): Promise<Order[]> {
+    const market = await this.privateMarket(symbol, 'watchOrders');
+    const hash = `orders:${market.symbol}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.orderLog.appended);
+    const orders = await this.open<Order[]>('watchOrders', `user:${market.symbol}`, 'user', market, hash, true);
+    return filterBySinceLimit(orders, given(since), given(limit), true);
+  }
+
+  /** Fills of the profile on `symbol` since the previous answer (user channel, signed). */
+  async watchMyTrades(symbol?: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
+    const market = await this.privateMarket(symbol, 'watchMyTrades');
+    const hash = `mytrades:${market.symbol}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.fills.appended);
+    const trades = await this.open<Trade[]>('watchMyTrades', `user:${market.symbol}`, 'user', market, hash, true);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
+  }
+
+  /** The user channel subscribes per product, so a symbol is required; credentials are checked before anything. */
+  private async privateMarket(symbol: string | undefined, method: string): Promise<Market> {
+    if (given(symbol) === undefined) {
+      throw new ArgumentsRequired(`${this.exchange.id} ${method}() requires a symbol argument`, {
+        exchange: this.exchange.id,
+      });
+    }
+    this.exchange.checkRequiredCredentials();
+    this.signature();
+    return this.marketOf(symbol);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Messages
+
+  handleMessage(data: unknown, conn: Connection): void {
+    if (!isPlainObject(data)) return;
+    switch (data['type']) {
+      case 'snapshot':
+        this.onSnapshot(data);
+        break;
+      case 'l2update':
+        this.onL2Update(data);
+        break;
+      case 'heartbeat':
+        this.onHeartbeat(data, conn);
+        break;
+      case 'ticker':
+        this.onTicker(data as unknown as RawFeedTicker);
+        break;
+      case 'match':
+      case 'last_match':
+        if (!this.privateUrls.has(conn.url)) this.onMatch(data as unknown as RawPublicTrade & Dict);
+        else if (data['type'] === 'match') this.onUserEvent(data as unknown as RawFeedEvent);
+        break;
+      case 'subscriptions':
+        this.onSubscriptions(data, conn);
+        break;
+      case 'error':
+        this.onFeedError(data, conn);
+        break;
+      default:
+        if (USER_EVENTS.has(String(data['type']))) this.onUserEvent(data as unknown as RawFeedEvent);
+    }
+    this.sweep();
+  }
+
+  // ---- books ----
+
+  private onSnapshot(msg: Dict): void {
+    const market = this.marketById(msg['product_id']);
+    if (market === undefined || !this.topics.has(`book:${market.symbol}`)) return;
+    const book = this.book(market.symbol);
+    book.reset(asRows(msg['bids']), asRows(msg['asks']), undefined, parse8601(msg['time']));
+    this.publish(market.symbol);
+  }
+
+  private onL2Update(msg: Dict): void {
+    const market = this.marketById(msg['product_id']);
+    if (market === undefined) return;
+    const symbol = market.symbol;
+    const book = this.books.get(symbol);
+    // Updates before the snapshot (or during a resync) belong to a book that is being replaced.
+    if (book === undefined || book.state !== 'live') return;
+    const time = parse8601(msg['time']);
+    if (time !== undefined && book.timestamp !== undefined && time < book.timestamp) {
+      this.resync(symbol, `l2update of ${String(msg['time'])} is older than the book`);
+      return;
+    }
+    const changes = msg['changes'];
+    if (!Array.isArray(changes)) {
+      this.resync(symbol, 'l2update without changes');
+      return;
+    }
+    for (const change of changes as unknown[]) {
+      const row = Array.isArray(change) ? (change as unknown[]) : [];
+      const side = row[0] === 'buy' ? 'bids' : row[0] === 'sell' ? 'asks' : undefined;
+      const price = row[1];
+      const size = row[2];
+      if (side === undefined || typeof price !== 'string' || typeof size !== 'string') {
+        this.resync(symbol, `unreadable change ${JSON.stringify(change)}`);
+        return;
+      }
+      book.update(side, price, size);
+    }
+    if (time !== undefined) book.timestamp = time;
+    this.publish(symbol);
+  }
+
+  private publish(symbol: string): void {
+    const depth = this.depths.get(symbol);
+    const waited = this.streams.hasWaiters(`orderbook:${symbol}`);
+    const published = this.publishBook(symbol, depth === undefined || depth === Infinity ? undefined : depth);
+    if (published && waited) this.depths.delete(symbol);
+  }
+
+  // ---- heartbeats: gaps and silent products ----
+
+  private onHeartbeat(msg: Dict, conn: Connection): void {
+    const productId = msg['product_id'];
+    if (typeof productId !== 'string') return;
+    const id = `${conn.url} ${productId}`;
+    const prev = this.beats.get(id);
+    const sequence = Number(msg['sequence']);
+    const time = parse8601(msg['time']);
+    this.beats.set(id, { sequence, time, seenAt: Date.now() });
+    const market = this.marketById(productId);
+    if (market === undefined || this.privateUrls.has(conn.url)) return;
+    const symbol = market.symbol;
+    this.checkLastTrade(symbol, market, msg['last_trade_id']);
+    if (prev === undefined || this.books.get(symbol)?.state !== 'live') return;
+    if (sequence < prev.sequence) {
+      this.resync(symbol, `heartbeat sequence went back from ${prev.sequence} to ${sequence}`);
+      return;
+    }
+    const gap = this.setting('heartbeatGap', 3_000);
+    if (gap > 0 && time !== undefined && prev.time !== undefined && time - prev.time > gap) {
+      this.resync(symbol, `no heartbeat for ${time - prev.time} ms`);
+    }
+  }
+
+  /** Rebuilds books whose product went quiet while the socket carries other messages (checked at most once a second). */
+  private sweep(): void {
+    const quiet = this.setting('productStaleAfter', 10_000);
+    if (quiet <= 0) return;
+    const now = Date.now();
+    if (now - this.lastSweep < Math.min(1_000, quiet / 4)) return;
+    this.lastSweep = now;
+    for (const topic of this.topics.values()) {
+      if (!topic.key.startsWith('book:')) continue;
+      const id = `${topic.url} ${topic.productId}`;
+      const beat = this.beats.get(id);
+      if (beat === undefined || now - beat.seenAt <= quiet) continue;
+      if (this.books.get(topic.symbol)?.state !== 'live') continue;
+      // Forgotten so the next heartbeat starts afresh (and one quiet spell means one resync).
+      this.beats.delete(id);
+      this.resync(topic.symbol, `no heartbeat for ${topic.productId} in ${now - beat.seenAt} ms`);
+    }
+  }
+
+  // ---- tickers ----
+
+  private onTicker(msg: RawFeedTicker): void {
+    const market = this.marketById(msg.product_id);
+    if (market === undefined) return;
+    const ticker = parseFeedTicker(msg, market.symbol);
+    this.streams.resolve(`ticker:${market.symbol}`, ticker);
+    this.streams.resolve('tickers', ticker);
+  }
+
+  // ---- public trades ----
+
+  private onMatch(msg: RawPublicTrade & Dict): void {
+    const market = this.marketById(msg['product_id']);
+    if (market === undefined || !this.topics.has(`trades:${market.symbol}`)) return;
+    const symbol = market.symbol;
+    const pending = this.backfills.get(symbol);
+    if (pending !== undefined) {
+      if (pending.held.length < this.limits.trades) pending.held.push(msg);
+      return;
+    }
+    const id = Number(msg.trade_id);
+    const last = this.lastTradeIds.get(symbol);
+    if (Number.isSafeInteger(id)) {
+      if (last !== undefined && id <= last) return; // seen already (a last_match after a resubscribe)
+      // The first last_match of a subscription is history: it only anchors the trade ids.
+      if (msg['type'] === 'last_match' && last === undefined) {
+        this.lastTradeIds.set(symbol, id);
+        return;
+      }
+      if (last !== undefined && id > last + 1) {
+        this.backfill(symbol, market, last, id, msg);
+        return;
+      }
+      this.lastTradeIds.set(symbol, id);
+    }
+    this.tradeCache(symbol).push(parsePublicTrade(msg, market));
+    this.resolveTrades(symbol);
+  }
+
+  /** A heartbeat names the product's last trade: one ahead of the trades seen means the feed skipped some. */
+  private checkLastTrade(symbol: string, market: Market, lastTradeId: unknown): void {
+    const last = this.lastTradeIds.get(symbol);
+    const id = Number(lastTradeId);
+    if (last === undefined || !Number.isSafeInteger(id) || id <= last || this.backfills.has(symbol)) return;
+    if (!this.topics.has(`trades:${symbol}`)) return;
+    this.backfill(symbol, market, last, id + 1, undefined);
+  }
+
+  /**
+   * Fetches trades last+1 .. upTo-1 from REST (GET /products/{id}/trades?after=upTo answers the trades older than
+   * upTo, newest first), holding back what the feed sends meanwhile; then hands everything out in trade id order.
+   */
+  private backfill(symbol: string, market: Market, last: number, upTo: number, next: RawPublicTrade | undefined): void {
+    const missing = upTo - last - 1;
+    this.tradeGaps.set(symbol, (this.tradeGaps.get(symbol) ?? 0) + 1);
+    const max = this.setting('tradeBackfill', 100);
+    const state: Backfill = { held: next === undefined ? [] : [next] };
+    if (missing > max || max <= 0) {
+      // Too many to fetch: carry on from here.
+      this.release(symbol, market, state, []);
+      return;
+    }
+    this.backfills.set(symbol, state);
+    const request = { id: market.id, after: String(upTo), limit: missing };
+    void this.exchange.publicGetProductsIdTrades(request).then(
+      (rows: unknown) => this.release(symbol, market, state, Array.isArray(rows) ? (rows as RawPublicTrade[]) : []),
+      () => this.release(symbol, market, state, []),
+    );
+  }
+
+  private release(symbol: string, market: Market, state: Backfill, fetched: RawPublicTrade[]): void {
+    if (this.closed || (this.backfills.has(symbol) && this.backfills.get(symbol) !== state)) return;
+    this.backfills.delete(symbol);
+    if (!this.topics.has(`trades:${symbol}`)) return;
+    const cache = this.tradeCache(symbol);
+    const rows = [...fetched, ...state.held]
+      .map((t) => ({ t, id: Number(t.trade_id) }))
+      .filter((x) => Number.isSafeInteger(x.id))
+      .sort((a, b) => a.id - b.id);
+    let last = this.lastTradeIds.get(symbol) ?? -Infinity;
+    for (const { t, id } of rows) {
+      if (id <= last) continue;
+      last = id;
+      cache.push(parsePublicTrade(t, market));
+    }
+    if (Number.isFinite(last)) this.lastTradeIds.set(symbol, last);
+    this.resolveTrades(symbol);
+  }
+
+  private resolveTrades(symbol: string): void {
+    const hash = `trades:${symbol}`;
+    if (!this.streams.hasWaiters(hash)) return;
+    const cache = this.tradeCache(symbol);
+    const trades = cache.newSince(this.cursors.get(hash) ?? cache.appended - 1);
+    if (trades.length === 0) return;
+    this.cursors.set(hash, cache.appended);
+    this.streams.resolve(hash, trades);
+  }
+
+  // ---- private: orders and fills ----
+
+  private onUserEvent(e: RawFeedEvent): void {
+    const market = this.marketById(e.product_id);
+    if (market === undefined) return;
+    let changed = false;
+    let filled = false;
+    if (e.type === 'match') {
+      let roles = feedMatchRoles(e);
+      if (roles.length === 0) {
+        // No role fields: the user's order is the one already known.
+        roles = (['maker', 'taker'] as const).filter(
+          (r) => this.orderStates.get(this.orderIdOf(e, r) ?? '') !== undefined,
+        );
+      }
+      for (const role of roles) {
+        const orderId = this.orderIdOf(e, role);
+        const known = orderId === undefined ? undefined : this.orderStates.get(orderId);
+        // A match already folded into the order (same or older sequence) is a repeat.
+        if (known?.sequence !== undefined && e.sequence !== undefined && e.sequence <= known.sequence) continue;
+        this.fills.push(parseFeedFill(e, role, market));
+        filled = true;
+        if (orderId !== undefined) changed = this.applyOrder(e, orderId, role) || changed;
+      }
+    } else if (e.order_id !== undefined) {
+      changed = this.applyOrder(e, e.order_id);
+    }
+    if (changed) this.resolveOrders(market.symbol);
+    if (filled) this.resolveFills(market.symbol);
+  }
+
+  private orderIdOf(e: RawFeedEvent, role: FeedRole): string | undefined {
+    return role === 'maker' ? e.maker_order_id : e.taker_order_id;
+  }
+
+  private applyOrder(e: RawFeedEvent, orderId: string, role?: FeedRole): boolean {
+    const prev = this.orderStates.get(orderId);
+    const next = foldFeedOrder(prev, e, orderId, role);
+    if (next === prev) return false;
+    this.orderStates.upsert(orderId, next);
+    this.orderLog.push(orderId);
+    return true;
+  }
+
+  private resolveOrders(symbol: string): void {
+    const hash = `orders:${symbol}`;
+    if (!this.streams.hasWaiters(hash)) return;
+    const productId = this.exchange.market(symbol).id;
+    const ids = this.orderLog.newSince(this.cursors.get(hash) ?? this.orderLog.appended - 1);
+    const seen = new Set<string>();
+    const orders: Order[] = [];
+    // Newest first to keep one entry per order, then back to the order of change.
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const id = ids[i]!;
+      const state = seen.has(id) ? undefined : this.orderStates.get(id);
+      seen.add(id);
+      if (state === undefined || state.productId !== productId) continue;
+      orders.push(parseFeedOrder(state, this.marketById(state.productId)));
+    }
+    if (orders.length === 0) return;
+    this.cursors.set(hash, this.orderLog.appended);
+    this.streams.resolve(hash, orders.reverse());
+  }
+
+  private resolveFills(symbol: string): void {
+    const hash = `mytrades:${symbol}`;
+    if (!this.streams.hasWaiters(hash)) return;
+    const fresh = this.fills.newSince(this.cursors.get(hash) ?? this.fills.appended - 1);
+    const mine = fresh.filter((t) => t.symbol === symbol);
+    if (mine.length === 0) return;
+    this.cursors.set(hash, this.fills.appended);
+    this.streams.resolve(hash, mine);
+  }
+
+  // ---- acknowledgements and errors ----
+
+  private onSubscriptions(msg: Dict, conn: Connection): void {
+    const listed = new Set<string>();
+    const channels = Array.isArray(msg['channels']) ? (msg['channels'] as unknown[]) : [];
+    for (const ch of channels) {
+      if (!isPlainObject(ch)) continue;
+      const ids = Array.isArray(ch['product_ids']) ? (ch['product_ids'] as unknown[]) : [];
+      for (const id of ids) listed.add(`${String(ch['name'])} ${String(id)}`);
+    }
+    for (const topic of this.topics.values()) {
+      if (topic.url === conn.url) topic.confirmed = listed.has(`${topic.channel} ${topic.productId}`);
+    }
+  }
+
+  /**
+   * An error answers a subscribe of this socket: the topics it names (product, then channel), else the ones the feed
+   * has not confirmed. Their watch calls reject with the mapped error and the topics are dropped, so a reconnect does
+   * not send them again.
+   */
+  private onFeedError(msg: Dict, conn: Connection): void {
+    const message = str(msg, 'message') ?? '';
+    const reason = str(msg, 'reason') ?? '';
+    const error = this.feedError(message, reason);
+    const mine = [...this.topics.values()].filter((t) => t.url === conn.url);
+    const text = `${message} ${reason}`;
+    const named = mine.filter((t) => text.includes(t.productId));
+    let hit = named.length > 0 ? named : mine.filter((t) => !t.confirmed);
+    const byChannel = hit.filter((t) => new RegExp(`\\b${t.channel}\\b`).test(text));
+    if (byChannel.length > 0) hit = byChannel;
+    for (const topic of hit) {
+      for (const hash of this.hashesOf(topic)) this.streams.reject(hash, error);
+      this.forget(topic.key);
+    }
+  }
+
+  private feedError(message: string, reason: string): BaseError {
+    const ex = this.exchange;
+    // The reason of an authentication failure is itself a REST error body: {"message": "Invalid API Key"}.
+    const inner = reason.trim().startsWith('{') ? parseJson(reason) : undefined;
+    const detail = isPlainObject(inner) && typeof inner['message'] === 'string' ? inner['message'] : reason;
+    const text = reason === '' ? message : `${message}: ${reason}`;
+    try {
+      ex.throwExactlyMatched(message, text);
+      ex.throwExactlyMatched(detail, text);
+      ex.throwBroadlyMatched(detail, text);
+      ex.throwBroadlyMatched(message, text);
+    } catch (e) {
+      return e as BaseError;
+    }
+    return new ExchangeError(`${ex.id} ${text}`, { exchange: ex.id });
+  }
+
+  private hashesOf(topic: Topic): string[] {
+    const s = topic.symbol;
+    if (topic.key.startsWith('book:')) return [`orderbook:${s}`];
+    if (topic.key.startsWith('trades:')) return [`trades:${s}`];
+    if (topic.key.startsWith('ticker:')) return [`ticker:${s}`, 'tickers'];
+    return [`orders:${s}`, `mytrades:${s}`];
+  }
+}
