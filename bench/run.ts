@@ -166,8 +166,8 @@ function route(routes: Record<string, string>, url: string): string {
 }
 
 /** Median time of JSON.parse alone on a body: the floor both libraries pay inside benchmarks 2 and 3. */
-async function jsonFloor(text: string, runs: number): Promise<number> {
-  const [t] = await paired(2, runs, async () => JSON.parse(text), undefined);
+async function jsonFloor(text: string, runs: number, batch = 1): Promise<number> {
+  const [t] = await paired(2, runs, async () => JSON.parse(text), undefined, batch);
   return stat(t).median;
 }
 
@@ -324,7 +324,9 @@ async function benchBook(cls: UnifexClass | undefined): Promise<void> {
     goalText: '>= 1x',
   };
   if (RUN_UNIFEX && u === undefined) row.why = 'unifex binance fetchOrderBook not implemented yet';
-  notes.push(`JSON.parse alone of the depth body: ${ms(await jsonFloor(bookText, N.book))} (in both figures)`);
+  notes.push(
+    `JSON.parse alone of the depth body: ${ms(await jsonFloor(bookText, N.book, N.bookBatch))} (in both figures)`,
+  );
   rows.push(row);
 }
 
@@ -332,12 +334,10 @@ async function benchBook(cls: UnifexClass | undefined): Promise<void> {
 
 function gitRev(): string {
   try {
-    const rev = execSync('git rev-parse --short HEAD', {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return rev.trim();
+    const git = (args: string): string =>
+      execSync(`git ${args}`, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // uncommitted changes under src/ are what the benchmarks run, so say so
+    return git('rev-parse --short HEAD') + (git('status --porcelain -- src') === '' ? '' : '+dirty');
   } catch {
     return 'unknown';
   }
@@ -394,6 +394,7 @@ async function main(): Promise<void> {
     `node ${process.version} · ${process.platform} ${process.arch} · ${cpu.trim()} x${os.cpus().length} · ` +
       `ccxt ${ccxtVersion()} · unifex @ ${gitRev()}${QUICK ? ' · --quick' : ''}`,
   );
+  const load0 = os.loadavg()[0]!;
   console.log(
     `fixtures: exchangeInfo ${SYMBOLS} symbols (${(infoText.length / 1e6).toFixed(2)} MB), ` +
       `depth ${LEVELS}+${LEVELS} levels (${(bookText.length / 1e3).toFixed(0)} kB)\n`,
@@ -411,7 +412,10 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(summary(r));
   if (checks.length > 0) console.log(`\nchecks:\n${checks.map((c) => `  ${c}`).join('\n')}`);
   if (notes.length > 0) console.log(`notes:\n${notes.map((n) => `  ${n}`).join('\n')}`);
-  console.log(`\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `\ntotal bench time ${((performance.now() - t0) / 1000).toFixed(1)} s; 1-min load average ${load0.toFixed(2)} ` +
+      `at start, ${os.loadavg()[0]!.toFixed(2)} at end (${os.cpus().length} CPUs; other work on the machine adds noise)`,
+  );
 }
 
 await main();
