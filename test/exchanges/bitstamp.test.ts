@@ -350,13 +350,17 @@ describe('bitstamp', () => {
     });
 
     it('args: cost buys at market through the instant endpoint, in quote currency', async () => {
-      const { ex, sent } = harness([{ body: { ...created, price: undefined } }, { body: created }]);
+      const { ex, sent } = harness([{ body: { ...created, price: undefined } }, { body: created }, { body: created }]);
       const order = await ex.createOrder('BTC/USD', 'market', 'buy', 1, undefined, { cost: 100.129 });
       await ex.createMarketBuyOrderWithCost('BTC/USD', 55.5);
+      await ex.createOrder('BTC/USD', 'market', 'sell', 1, undefined, { cost: 20 });
       expect(sent[0]!.url).toBe('https://www.bitstamp.net/api/v2/buy/instant/btcusd/');
       // instant_order_counter_decimals is 2 for BTC/USD
       expect(form(sent[0]!.body)).toEqual({ amount: '100.12' });
       expect(form(sent[1]!.body)).toEqual({ amount: '55.5' });
+      // selling for a quote amount: instant sell with amount_in_counter
+      expect(sent[2]!.url).toBe('https://www.bitstamp.net/api/v2/sell/instant/btcusd/');
+      expect(form(sent[2]!.body)).toEqual({ amount: '20', amount_in_counter: 'True' });
       expect(order.type).toBe('market');
     });
 

@@ -261,7 +261,7 @@ export class bitstamp extends Exchange {
     await this.loadMarkets();
     const market = this.market(symbol);
     const raw = (await this.publicGetTickerMarketSymbol({ market_symbol: market.id, ...params })) as RawTicker;
-    return parseTicker(raw, market.symbol, market.precision.price);
+    return parseTicker(raw, market.symbol, market);
   }
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
@@ -275,7 +275,7 @@ export class bitstamp extends Exchange {
       const market = lookup.marketById(marketIdFromName(name) ?? '');
       const symbol = market?.symbol ?? symbolFromName(name, lookup);
       if (symbol === undefined || (wanted !== undefined && !wanted.has(symbol))) continue;
-      out[symbol] = parseTicker(row, symbol, market?.precision.price);
+      out[symbol] = parseTicker(row, symbol, market);
     }
     return out;
   }
@@ -433,15 +433,14 @@ export class bitstamp extends Exchange {
       if (tif !== undefined && tif !== 'IOC' && tif !== 'GTC') {
         throw new InvalidOrder(`${this.id} timeInForce ${tif} applies to limit orders only`);
       }
-      const byQuote = side === 'buy' && (kind === 'instant' || cost !== undefined);
-      if (byQuote) {
-        // instant buy: `amount` is what to spend, in quote currency
+      if (cost !== undefined || (kind === 'instant' && side === 'buy')) {
+        // instant orders in quote currency: a buy spends `amount`, a sell with amount_in_counter raises it
         request['amount'] = this.quoteAmountToPrecision(market, cost ?? amount);
-        call = this.privatePostBuyInstantMarketSymbol;
+        if (side === 'sell') request['amount_in_counter'] = 'True';
+        call = side === 'buy' ? this.privatePostBuyInstantMarketSymbol : this.privatePostSellInstantMarketSymbol;
       } else {
         request['amount'] = this.amountToPrecision(symbol, amount);
-        if (kind === 'instant')
-          call = side === 'buy' ? this.privatePostBuyInstantMarketSymbol : this.privatePostSellInstantMarketSymbol;
+        if (kind === 'instant') call = this.privatePostSellInstantMarketSymbol;
         else call = side === 'buy' ? this.privatePostBuyMarketMarketSymbol : this.privatePostSellMarketMarketSymbol;
       }
     }

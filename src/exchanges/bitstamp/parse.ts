@@ -18,18 +18,7 @@ import {
   type FeeInput,
   type TransactionInput,
 } from '../../core/build.js';
-import { numberToPlainString } from '../../core/auth/index.js';
-import {
-  dAbs,
-  dAdd,
-  dDiv,
-  dIsZero,
-  dLt,
-  dMul,
-  precisionFromTick,
-  tickFromPrecision,
-  toDecimal,
-} from '../../core/decimal.js';
+import { dAbs, dAdd, dDiv, dIsZero, dLt, dMul, tickFromPrecision, toDecimal } from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
@@ -461,37 +450,29 @@ export function currenciesFromMarketRows(rows: RawMarket[], lookup: Lookup): Rec
 // ---------------------------------------------------------------------------------------------------------------------
 // Market data
 
-/**
- * `priceTick` is the market's price tick: CCXT reports the derived average (open + last) / 2 truncated to the
- * market's price decimals, not to 18 places.
- */
-export function parseTicker(raw: RawTicker, symbol: string, priceTick?: number): Ticker {
-  const open = toDecimal(raw.open);
-  const last = toDecimal(raw.last);
-  let average: string | undefined;
-  if (open !== undefined && last !== undefined && !dIsZero(open)) {
-    const digits = priceTick === undefined ? 18 : precisionFromTick(numberToPlainString(priceTick));
-    average = dDiv(dAdd(open, last), '2', digits);
-  }
+/** `market` (when listed) cuts the derived average to its price precision, as CCXT reports it. */
+export function parseTicker(raw: RawTicker, symbol: string, market?: Market): Ticker {
   // Bitstamp sends vwap and base volume only: the quote volume is their product.
   const vwap = toDecimal(raw.vwap);
   const baseVolume = toDecimal(raw.volume);
   const quoteVolume = vwap === undefined || baseVolume === undefined ? undefined : dMul(vwap, baseVolume);
-  return buildTicker({
-    symbol,
-    timestamp: secondsToMs(raw.timestamp),
-    high: raw.high,
-    low: raw.low,
-    bid: raw.bid,
-    ask: raw.ask,
-    vwap,
-    open,
-    last,
-    average,
-    baseVolume,
-    quoteVolume,
-    info: raw,
-  });
+  return buildTicker(
+    {
+      symbol,
+      timestamp: secondsToMs(raw.timestamp),
+      high: raw.high,
+      low: raw.low,
+      bid: raw.bid,
+      ask: raw.ask,
+      vwap,
+      open: raw.open,
+      last: raw.last,
+      baseVolume,
+      quoteVolume,
+      info: raw,
+    },
+    market,
+  );
 }
 
 export function parseOrderBook(raw: RawOrderBook, symbol: string, limit?: number): OrderBook {
