@@ -822,5 +822,34 @@ describe('bitstamp', () => {
         ['9', 'reward', 'in', 'ETH', 0.01],
       ]);
     });
+
+    it('behavior: loadMarkets reads currencies/ then markets/ and resolves ids through them', async () => {
+      const spot = MARKETS['BTC/USD']!;
+      const sent: string[] = [];
+      const replies: unknown[] = [
+        [{ name: 'Bitcoin', currency: 'BTC', type: 'crypto', decimals: 8, deposit: 'Enabled', withdrawal: 'Enabled' }],
+        [spot.info],
+        [{ currency: 'btc', total: '1', available: '1', reserved: '0' }],
+      ];
+      const ex = new bitstamp({
+        apiKey: 'k',
+        secret: 's',
+        enableRateLimit: false,
+        fetch: (async (url: string) => {
+          sent.push(url);
+          const body = JSON.stringify(replies.shift());
+          return { status: 200, statusText: 'OK', headers: new Headers(), text: async () => body };
+        }) as never,
+      });
+      const balance = await ex.fetchBalance();
+      expect(sent).toEqual([
+        'https://www.bitstamp.net/api/v2/currencies/',
+        'https://www.bitstamp.net/api/v2/markets/',
+        'https://www.bitstamp.net/api/v2/account_balances/',
+      ]);
+      expect(ex.symbols).toEqual(['BTC/USD']);
+      expect(ex.currencies['BTC']?.id).toBe('btc');
+      expect(balance.total['BTC']).toBe(1);
+    });
   });
 });
