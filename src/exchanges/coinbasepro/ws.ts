@@ -25,7 +25,13 @@
  * The user channel repeats `match` messages that the matches channel also sends, with nothing on them to tell the two
  * apart, so private topics get a socket of their own.
  */
-import { ArgumentsRequired, BadRequest, ExchangeError, type BaseError } from '../../core/errors.js';
+import {
+  ArgumentsRequired,
+  AuthenticationError,
+  BadRequest,
+  ExchangeError,
+  type BaseError,
+} from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
@@ -58,6 +64,8 @@ interface Topic {
   productId: string;
   symbol: string;
   users: Set<WatchMethod>;
+  /** Its subscribe carries the signed fields. */
+  signed: boolean;
   /** Listed in the feed's last `subscriptions` answer on this socket. */
   confirmed: boolean;
 }
@@ -233,6 +241,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
         productId: market.id,
         symbol: market.symbol,
         users: new Set(),
+        signed,
         confirmed: false,
       };
       this.topics.set(key, topic);
@@ -758,8 +767,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   }
 
   /**
-   * An error answers a subscribe of this socket: the topics it names (product, then channel), else the ones the feed
-   * has not confirmed. Their watch calls reject with the mapped error and the topics are dropped, so a reconnect does
+   * An error answers a subscribe of this socket: the topics it names (product, then channel), else for an
+   * authentication failure the signed ones, else the ones the feed has not confirmed. Their watch calls reject with the mapped error and the topics are dropped, so a reconnect does
    * not send them again.
    */
   private onFeedError(msg: Dict, conn: Connection): void {
@@ -769,7 +778,10 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     const mine = [...this.topics.values()].filter((t) => t.url === conn.url);
     const text = `${message} ${reason}`;
     const named = mine.filter((t) => text.includes(t.productId));
-    let hit = named.length > 0 ? named : mine.filter((t) => !t.confirmed);
+    let hit = named;
+    // A failed signature fails every signed topic of the socket, acknowledged or not.
+    if (hit.length === 0) hit = error instanceof AuthenticationError ? mine.filter((t) => t.signed) : [];
+    if (hit.length === 0) hit = mine.filter((t) => !t.confirmed);
     const byChannel = hit.filter((t) => new RegExp(`\\b${t.channel}\\b`).test(text));
     if (byChannel.length > 0) hit = byChannel;
     for (const topic of hit) {

@@ -1,0 +1,902 @@
+/**
+ * Coinbase Exchange websocket feed against a local feed (127.0.0.1) that replays the documented message formats:
+ * subscriptions acks, level2 snapshots and l2updates, heartbeats, ticker, matches, user-channel order events, errors.
+ * Books are checked against a plain Map book computed here from the same messages.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import {
+  ArgumentsRequired,
+  AuthenticationError,
+  BadSymbol,
+  ExchangeClosedByUser,
+  NotSupported,
+} from '../../src/core/errors.js';
+import type { Dict, OrderBook } from '../../src/core/types.js';
+import { coinbasepro } from '../../src/exchanges/coinbasepro/coinbasepro.js';
+
+const SHARED = new URL('../../../shared/conformance/', import.meta.url);
+const MARKETS = JSON.parse(readFileSync(new URL('markets/coinbaseexchange.json', SHARED), 'utf8')) as never;
+const CURRENCIES = JSON.parse(readFileSync(new URL('currencies/coinbaseexchange.json', SHARED), 'utf8')) as never;
+
+const NOW = 1_700_000_000_000;
+const SECRET = 'ZGVtby1zZWNyZXQtZm9yLWNvaW5iYXNlLWV4Y2hhbmdlLXNpZ25pbmctdGVzdHM=';
+const CREDS = { apiKey: 'cb-key-0123456789', secret: SECRET, password: 'cb-passphrase-xyz' };
+
+// ---------------------------------------------------------------------------------------------------------------
+// A local feed
+
+interface Client {
+  socket: ServerSocket;
+  /** channel -> product ids, as the feed would list them in a `subscriptions` message. */
+  subs: Map<string, Set<string>>;
+  isPrivate: boolean;
+}
+
+interface Feed {
+  url: string;
+  received: Dict[];
+  clients: Client[];
+  /** Sends to every open socket (or those `to` picks). */
+  send: (frame: unknown, to?: (c: Client) => boolean) => void;
+  close: () => Promise<void>;
+}
+
+type Script = (msg: Dict, client: Client, feed: Feed) => void;
+
+/** Channel names of a subscribe message: strings or {name, product_ids} objects, both documented. */
+function channelsOf(msg: Dict): { name: string; products: string[] }[] {
+  const top = (msg['product_ids'] as string[] | undefined) ?? [];
+  return ((msg['channels'] as unknown[] | undefined) ?? []).map((c) =>
+    typeof c === 'string'
+      ? { name: c, products: top }
+      : { name: String((c as Dict)['name']), products: ((c as Dict)['product_ids'] as string[] | undefined) ?? top },
+  );
+}
+
+async function startFeed(script: Script = () => undefined): Promise<Feed> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const feed: Feed = {
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    received: [],
+    clients: [],
+    send: (frame, to) => {
+      for (const c of feed.clients) {
+        if (c.socket.readyState === c.socket.OPEN && (to === undefined || to(c))) c.socket.send(JSON.stringify(frame));
+      }
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
+  wss.on('connection', (socket) => {
+    const client: Client = { socket, subs: new Map(), isPrivate: false };
+    feed.clients.push(client);
+    socket.on('message', (d) => {
+      const msg = JSON.parse(d.toString()) as Dict;
+      feed.received.push(msg);
+      const type = msg['type'];
+      if (type === 'subscribe' || type === 'unsubscribe') {
+        for (const { name, products } of channelsOf(msg)) {
+          if (name === 'user') client.isPrivate = true;
+          const set = client.subs.get(name) ?? new Set<string>();
+          for (const p of products) {
+            if (type === 'subscribe') set.add(p);
+            else set.delete(p);
+          }
+          if (set.size > 0) client.subs.set(name, set);
+          else client.subs.delete(name);
+        }
+        socket.send(
+          JSON.stringify({
+            type: 'subscriptions',
+            channels: [...client.subs].map(([name, ids]) => ({ name, product_ids: [...ids] })),
+          }),
+        );
+      }
+      script(msg, client, feed);
+    });
+  });
+  return feed;
+}
+
+// Documented message shapes.
+const snapshot = (product: string, bids: [string, string][], asks: [string, string][]) => ({
+  type: 'snapshot',
+  product_id: product,
+  bids,
+  asks,
+});
+const l2update = (product: string, time: string, changes: [string, string, string][]) => ({
+  type: 'l2update',
+  product_id: product,
+  time,
+  changes,
+});
+const heartbeat = (product: string, sequence: number, time: string, lastTradeId = 20) => ({
+  type: 'heartbeat',
+  sequence,
+  last_trade_id: lastTradeId,
+  product_id: product,
+  time,
+});
+const match = (product: string, tradeId: number, side: 'buy' | 'sell', size: string, price: string, time: string) => ({
+  type: 'match',
+  trade_id: tradeId,
+  maker_order_id: 'ac928c66-ca53-498f-9c13-a110027a60e8',
+  taker_order_id: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
+  side,
+  size,
+  price,
+  product_id: product,
+  sequence: 50 + tradeId,
+  time,
+});
+
+const isSubscribe = (product: string, channel: string) => (m: Dict) =>
+  m['type'] === 'subscribe' && channelsOf(m).some((c) => c.name === channel && c.products.includes(product));
+const isUnsubscribe = (product: string, channel: string) => (m: Dict) =>
+  m['type'] === 'unsubscribe' && channelsOf(m).some((c) => c.name === channel && c.products.includes(product));
+
+// ---------------------------------------------------------------------------------------------------------------
+// The independent reference book: plain Maps keyed by price, sorted only when read
+
+class RefBook {
+  bids = new Map<number, number>();
+  asks = new Map<number, number>();
+  snapshot(bids: [string, string][], asks: [string, string][]): void {
+    this.bids = new Map(bids.map(([p, s]) => [Number(p), Number(s)]));
+    this.asks = new Map(asks.map(([p, s]) => [Number(p), Number(s)]));
+  }
+  apply(changes: [string, string, string][]): void {
+    for (const [side, price, size] of changes) {
+      const book = side === 'buy' ? this.bids : this.asks;
+      if (Number(size) === 0) book.delete(Number(price));
+      else book.set(Number(price), Number(size));
+    }
+  }
+  levels(limit?: number): { bids: [number, number][]; asks: [number, number][] } {
+    const bids = [...this.bids].sort((a, b) => b[0] - a[0]);
+    const asks = [...this.asks].sort((a, b) => a[0] - b[0]);
+    return limit === undefined ? { bids, asks } : { bids: bids.slice(0, limit), asks: asks.slice(0, limit) };
+  }
+}
+
+const sides = (b: OrderBook) => ({ bids: b.bids, asks: b.asks });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Harness
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+interface RestCall {
+  url: string;
+  method: string;
+}
+
+function make(feed: Feed, config: Dict = {}, rest: (url: string) => unknown = () => []) {
+  const calls: RestCall[] = [];
+  const fetch = async (url: string, init: { method: string }) => {
+    calls.push({ url, method: init.method });
+    const text = JSON.stringify(rest(url));
+    return {
+      status: 200,
+      statusText: '',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      text: async () => text,
+    };
+  };
+  const { options, ...rest2 } = config as { options?: Dict };
+  const ws = { backoff: { initial: 10, max: 50, jitter: 0 }, ...((options?.['ws'] as Dict | undefined) ?? {}) };
+  const ex = new coinbasepro({
+    urls: { ws: { public: feed.url, private: feed.url } } as never,
+    enableRateLimit: false,
+    now: () => NOW,
+    fetch: fetch as never,
+    ...rest2,
+    options: { ...options, ws },
+  });
+  ex.setMarkets(MARKETS, CURRENCIES);
+  cleanup.push(() => ex.close());
+  return { ex, calls };
+}
+
+async function until(pred: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const BTC_BIDS: [string, string][] = [
+  ['10101.10', '0.45054140'],
+  ['10101.00', '1.2'],
+  ['10100.50', '0.3'],
+];
+const BTC_ASKS: [string, string][] = [
+  ['10102.55', '0.57753524'],
+  ['10103.00', '2'],
+  ['10104.25', '0.75'],
+];
+
+/** A feed that answers every book subscribe with a snapshot (the n-th one from `books`, per product). */
+function bookFeed(books: Record<string, [[string, string][], [string, string][]][]>): Promise<Feed> {
+  const served = new Map<string, number>();
+  return startFeed((msg, client) => {
+    if (msg['type'] !== 'subscribe') return;
+    for (const { name, products } of channelsOf(msg)) {
+      if (name !== 'level2' && name !== 'level2_batch') continue;
+      for (const p of products) {
+        const list = books[p];
+        if (list === undefined) continue;
+        const n = served.get(p) ?? 0;
+        served.set(p, n + 1);
+        const [bids, asks] = list[Math.min(n, list.length - 1)]!;
+        client.socket.send(JSON.stringify(snapshot(p, bids, asks)));
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('coinbasepro ws: order book', () => {
+  it('default: level2_batch snapshot then l2updates match the reference book', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    const ref = new RefBook();
+    ref.snapshot(BTC_BIDS, BTC_ASKS);
+    const first = await ex.watchOrderBook('BTC/USD');
+    expect(first.symbol).toBe('BTC/USD');
+    expect(sides(first)).toEqual(ref.levels());
+    expect(feed.received[0]).toEqual({
+      type: 'subscribe',
+      product_ids: ['BTC-USD'],
+      channels: ['level2_batch', 'heartbeat'],
+    });
+
+    const batches: [string, string, string][][] = [
+      [['buy', '10101.80000000', '0.162567']],
+      [
+        ['sell', '10102.55', '0.00000000'],
+        ['sell', '10102.60', '1.5'],
+        ['buy', '10101.00', '3.25'],
+      ],
+      [['buy', '10100.50', '0']],
+    ];
+    let book = first;
+    for (const [i, changes] of batches.entries()) {
+      const next = ex.watchOrderBook('BTC/USD');
+      const time = `2019-08-14T20:42:2${i}.265Z`;
+      feed.send(l2update('BTC-USD', time, changes));
+      ref.apply(changes);
+      book = await next;
+      expect(sides(book)).toEqual(ref.levels());
+      expect(book.timestamp).toBe(Date.parse(time));
+    }
+    expect(book.datetime).toBe('2019-08-14T20:42:22.265Z');
+  });
+
+  it('behavior: limit cuts the copy handed out, not the book kept (a removal uncovers the next level)', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    const ref = new RefBook();
+    ref.snapshot(BTC_BIDS, BTC_ASKS);
+    expect(sides(await ex.watchOrderBook('BTC/USD', 2))).toEqual(ref.levels(2));
+    const next = ex.watchOrderBook('BTC/USD', 2);
+    const changes: [string, string, string][] = [
+      ['buy', '10101.10', '0'],
+      ['sell', '10102.55', '0'],
+    ];
+    feed.send(l2update('BTC-USD', '2019-08-14T20:42:27.265Z', changes));
+    ref.apply(changes);
+    const book = await next;
+    expect(sides(book)).toEqual(ref.levels(2));
+    expect(book.bids[1]).toEqual([10100.5, 0.3]);
+  });
+
+  it('behavior: with credentials the book comes from level2 with a signed subscribe', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { ...CREDS });
+    await ex.watchOrderBook('BTC/USD');
+    const sub = feed.received[0]!;
+    const timestamp = String(NOW / 1000);
+    const signature = createHmac('sha256', Buffer.from(SECRET, 'base64'))
+      .update(`${timestamp}GET/users/self/verify`)
+      .digest('base64');
+    expect(sub).toEqual({
+      type: 'subscribe',
+      product_ids: ['BTC-USD'],
+      channels: ['level2', 'heartbeat'],
+      signature,
+      key: CREDS.apiKey,
+      passphrase: CREDS.password,
+      timestamp,
+    });
+  });
+
+  it('behavior: a heartbeat sequence that goes back resyncs that symbol alone; no watch sees the pre-gap book', async () => {
+    const truth: [string, string][] = [['10099.00', '4']];
+    const feed = await bookFeed({
+      'BTC-USD': [
+        [BTC_BIDS, BTC_ASKS],
+        [truth, BTC_ASKS],
+      ],
+      'ETH-USDT': [[[['2000', '1']], [['2001', '1']]]],
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await Promise.all([ex.watchOrderBook('BTC/USD'), ex.watchOrderBook('ETH/USDT')]);
+    feed.send(heartbeat('BTC-USD', 1000, '2020-01-01T00:00:00.000Z'));
+    feed.send(heartbeat('ETH-USDT', 500, '2020-01-01T00:00:00.000Z'));
+    const btc = ex.watchOrderBook('BTC/USD');
+    feed.send(heartbeat('BTC-USD', 990, '2020-01-01T00:00:01.000Z')); // the feed went back: messages are suspect
+    // Sent before the feed has seen the resubscribe: belongs to the discarded book, must not surface.
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.100Z', [['buy', '10101.90', '9']]));
+    const ref = new RefBook();
+    ref.snapshot(truth, BTC_ASKS);
+    const book = await btc;
+    expect(sides(book)).toEqual(ref.levels());
+    expect(feed.received.filter(isUnsubscribe('BTC-USD', 'level2_batch'))).toHaveLength(1);
+    expect(feed.received.filter(isSubscribe('BTC-USD', 'level2_batch'))).toHaveLength(2);
+    // ETH was left alone and keeps flowing.
+    expect(feed.received.filter(isSubscribe('ETH-USDT', 'level2_batch'))).toHaveLength(1);
+    const eth = ex.watchOrderBook('ETH/USDT');
+    feed.send(l2update('ETH-USDT', '2020-01-01T00:00:02.000Z', [['sell', '2002', '3']]));
+    expect((await eth).asks).toEqual([
+      [2001, 1],
+      [2002, 3],
+    ]);
+  });
+
+  it('behavior: heartbeats further apart than heartbeatGap mean dropped messages: the book is rebuilt', async () => {
+    const truth: [string, string][] = [['10098.00', '1']];
+    const feed = await bookFeed({
+      'BTC-USD': [
+        [BTC_BIDS, BTC_ASKS],
+        [truth, BTC_ASKS],
+      ],
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { options: { ws: { heartbeatGap: 3000 } } });
+    await ex.watchOrderBook('BTC/USD');
+    feed.send(heartbeat('BTC-USD', 10, '2020-01-01T00:00:00.000Z'));
+    feed.send(heartbeat('BTC-USD', 11, '2020-01-01T00:00:01.000Z'));
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.send(heartbeat('BTC-USD', 90, '2020-01-01T00:00:06.000Z'));
+    const ref = new RefBook();
+    ref.snapshot(truth, BTC_ASKS);
+    expect(sides(await next)).toEqual(ref.levels());
+  });
+
+  it('behavior: an l2update older than the book resyncs it', async () => {
+    const truth: [string, string][] = [['10097.00', '2']];
+    const feed = await bookFeed({
+      'BTC-USD': [
+        [BTC_BIDS, BTC_ASKS],
+        [truth, BTC_ASKS],
+      ],
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await ex.watchOrderBook('BTC/USD');
+    const a = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:05.000Z', [['buy', '10101.20', '1']]));
+    await a;
+    const b = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:04.000Z', [['buy', '10101.30', '1']])); // out of order
+    const ref = new RefBook();
+    ref.snapshot(truth, BTC_ASKS);
+    expect(sides(await b)).toEqual(ref.levels());
+  });
+
+  it('behavior: a crossed book is not published; it resyncs', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await ex.watchOrderBook('BTC/USD');
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.000Z', [['buy', '10105.00', '1']])); // bid above the ask
+    const ref = new RefBook();
+    ref.snapshot(BTC_BIDS, BTC_ASKS);
+    expect(sides(await next)).toEqual(ref.levels());
+    expect(feed.received.filter(isSubscribe('BTC-USD', 'level2_batch'))).toHaveLength(2);
+  });
+
+  it('behavior: a product whose heartbeats stop while others flow is rebuilt alone', async () => {
+    const feed = await bookFeed({
+      'BTC-USD': [[BTC_BIDS, BTC_ASKS]],
+      'ETH-USDT': [[[['2000', '1']], [['2001', '1']]]],
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { options: { ws: { productStaleAfter: 150, heartbeatGap: 0 } } });
+    await Promise.all([ex.watchOrderBook('BTC/USD'), ex.watchOrderBook('ETH/USDT')]);
+    feed.send(heartbeat('BTC-USD', 1, '2020-01-01T00:00:00.000Z'));
+    for (let i = 0; i < 12 && feed.received.filter(isSubscribe('BTC-USD', 'level2_batch')).length < 2; i++) {
+      feed.send(heartbeat('ETH-USDT', 10 + i, '2020-01-01T00:00:00.000Z'));
+      await sleep(40);
+    }
+    expect(feed.received.filter(isSubscribe('BTC-USD', 'level2_batch'))).toHaveLength(2);
+    expect(feed.received.filter(isSubscribe('ETH-USDT', 'level2_batch'))).toHaveLength(1);
+  });
+
+  it('behavior: after a dropped connection the subscription is restored and data flows again', async () => {
+    const after: [string, string][] = [['10090.00', '7']];
+    const feed = await bookFeed({
+      'BTC-USD': [
+        [BTC_BIDS, BTC_ASKS],
+        [after, BTC_ASKS],
+      ],
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await ex.watchOrderBook('BTC/USD');
+    const mid = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.000Z', [['buy', '10101.50', '1']]));
+    await mid;
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.clients[0]!.socket.terminate();
+    const ref = new RefBook();
+    ref.snapshot(after, BTC_ASKS);
+    expect(sides(await next)).toEqual(ref.levels());
+    expect(feed.clients).toHaveLength(2);
+    expect(feed.received.filter(isSubscribe('BTC-USD', 'heartbeat'))).toHaveLength(2);
+    const flowing = ex.watchOrderBook('BTC/USD');
+    const changes: [string, string, string][] = [['sell', '10102.00', '0.5']];
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:09.000Z', changes));
+    ref.apply(changes);
+    expect(sides(await flowing)).toEqual(ref.levels());
+  });
+
+  it('behavior: a silent feed is declared stale, replaced and subscribed again', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { options: { ws: { staleAfter: 150, pingInterval: 0 } } });
+    await ex.watchOrderBook('BTC/USD');
+    // Nothing more is sent: the watchdog replaces the socket and the new one gets the subscription and a snapshot.
+    const ref = new RefBook();
+    ref.snapshot(BTC_BIDS, BTC_ASKS);
+    expect(sides(await ex.watchOrderBook('BTC/USD'))).toEqual(ref.levels());
+    expect(feed.clients.length).toBeGreaterThanOrEqual(2);
+    expect(feed.clients[0]!.socket.readyState).not.toBe(feed.clients[0]!.socket.OPEN);
+    expect(Object.values(await ex.streamStatus())).toEqual(['connected']);
+  });
+
+  it('error: a subscription the feed refuses rejects that watch with the mapped error; others go on', async () => {
+    const feed = await startFeed((msg, client) => {
+      if (msg['type'] !== 'subscribe') return;
+      const products = channelsOf(msg)[0]!.products;
+      if (products.includes('XRP-USDT')) {
+        client.socket.send(
+          JSON.stringify({ type: 'error', message: 'Failed to subscribe', reason: 'XRP-USDT is not a valid product' }),
+        );
+      } else client.socket.send(JSON.stringify(snapshot(products[0]!, BTC_BIDS, BTC_ASKS)));
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await ex.watchOrderBook('BTC/USD');
+    await expect(ex.watchOrderBook('XRP/USDT')).rejects.toBeInstanceOf(BadSymbol);
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.000Z', [['buy', '10101.50', '1']]));
+    expect((await next).bids[0]).toEqual([10101.5, 1]);
+    // The refused topic is not sent again after a reconnect.
+    feed.clients[0]!.socket.terminate();
+    await until(() => feed.received.filter(isSubscribe('BTC-USD', 'level2_batch')).length === 2);
+    expect(feed.received.filter(isSubscribe('XRP-USDT', 'level2_batch'))).toHaveLength(1);
+  });
+
+  it('behavior: stream() yields books and unsubscribes (book and heartbeat) on break', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    let seen = 0;
+    for await (const book of ex.stream('orderBook', 'BTC/USD')) {
+      expect((book as OrderBook).symbol).toBe('BTC/USD');
+      if (++seen === 1) feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.000Z', [['sell', '10102.56', '1']]));
+      if (seen === 2) break;
+    }
+    await until(() => feed.received.some(isUnsubscribe('BTC-USD', 'heartbeat')));
+    expect(feed.received.filter((m) => m['type'] === 'unsubscribe')).toEqual([
+      { type: 'unsubscribe', product_ids: ['BTC-USD'], channels: ['level2_batch'] },
+      { type: 'unsubscribe', product_ids: ['BTC-USD'], channels: ['heartbeat'] },
+    ]);
+    expect(feed.clients[0]!.subs.size).toBe(0);
+  });
+
+  it('behavior: close() rejects pending watches and leaves no timer or socket behind', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const { ex } = make(feed);
+    const pending = ex.watchOrderBook('BTC/USD');
+    await until(() => feed.received.length > 0);
+    expect(Object.values(await ex.streamStatus())).toEqual(['connected']);
+    await ex.close();
+    await expect(pending).rejects.toBeInstanceOf(ExchangeClosedByUser);
+    await until(() => feed.clients[0]!.socket.readyState === feed.clients[0]!.socket.CLOSED);
+    expect(timers()).toBeLessThanOrEqual(before);
+    expect(await ex.streamStatus()).toEqual({});
+  });
+});
+
+describe('coinbasepro ws: ticker and trades', () => {
+  it('default: watchTicker parses the ticker channel', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    const p = ex.watchTicker('BTC/USDT');
+    await until(() => feed.received.length > 0);
+    expect(feed.received[0]).toEqual({
+      type: 'subscribe',
+      product_ids: ['BTC-USDT'],
+      channels: ['ticker', 'heartbeat'],
+    });
+    feed.send({
+      type: 'ticker',
+      sequence: 7388547310,
+      product_id: 'BTC-USDT',
+      price: '22345.67',
+      open_24h: '22308.13',
+      volume_24h: '470.21123644',
+      low_24h: '22150',
+      high_24h: '22495.15',
+      volume_30d: '25713.98401605',
+      best_bid: '22345.67',
+      best_bid_size: '0.10647825',
+      best_ask: '22349.68',
+      best_ask_size: '0.03131702',
+      side: 'sell',
+      time: '2023-03-04T03:37:20.799258Z',
+      trade_id: 11586478,
+      last_size: '0.00352175',
+    });
+    const t = await p;
+    expect(t).toMatchObject({
+      symbol: 'BTC/USDT',
+      timestamp: Date.parse('2023-03-04T03:37:20.799Z'),
+      last: 22345.67,
+      close: 22345.67,
+      open: 22308.13,
+      high: 22495.15,
+      low: 22150,
+      bid: 22345.67,
+      bidVolume: 0.10647825,
+      ask: 22349.68,
+      askVolume: 0.03131702,
+      baseVolume: 470.21123644,
+      change: 37.54,
+    });
+  });
+
+  it('behavior: watchTickers answers with the symbol that ticked', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    const p = ex.watchTickers(['BTC/USD', 'ETH/USDT']);
+    await until(() => feed.received.length === 2);
+    feed.send({ type: 'ticker', product_id: 'ETH-USDT', price: '2001.5', time: '2023-03-04T03:37:20.799258Z' });
+    const out = await p;
+    expect(Object.keys(out)).toEqual(['ETH/USDT']);
+    expect(out['ETH/USDT']!.last).toBe(2001.5);
+    await expect(ex.watchTickers([])).rejects.toBeInstanceOf(ArgumentsRequired);
+  });
+
+  it('default: watchTrades hands out new trades once, taker side, after the last_match anchor', async () => {
+    const feed = await startFeed((msg, client) => {
+      if (isSubscribe('BTC-USD', 'matches')(msg)) {
+        client.socket.send(
+          JSON.stringify({ ...match('BTC-USD', 9, 'buy', '1', '9300', '2020-01-31T20:03:40Z'), type: 'last_match' }),
+        );
+      }
+    });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    const first = ex.watchTrades('BTC/USD');
+    await until(() => feed.received.length > 0);
+    await sleep(20);
+    feed.send(match('BTC-USD', 10, 'sell', '0.00513192', '9314.78', '2020-01-31T20:03:41.158814Z'));
+    const [t] = await first;
+    expect(t).toMatchObject({
+      id: '10',
+      symbol: 'BTC/USD',
+      side: 'buy', // the maker sold
+      price: 9314.78,
+      amount: 0.00513192,
+      cost: 47.8027057776,
+      timestamp: Date.parse('2020-01-31T20:03:41.158Z'),
+    });
+    // Two trades while nobody waits, then a third: the next call gets all three, once; a repeat is dropped.
+    feed.send(match('BTC-USD', 11, 'buy', '1', '9315', '2020-01-31T20:03:42Z'));
+    feed.send(match('BTC-USD', 12, 'buy', '2', '9316', '2020-01-31T20:03:43Z'));
+    await sleep(20);
+    const second = ex.watchTrades('BTC/USD');
+    feed.send(match('BTC-USD', 12, 'buy', '2', '9316', '2020-01-31T20:03:43Z'));
+    feed.send(match('BTC-USD', 13, 'buy', '3', '9317', '2020-01-31T20:03:44Z'));
+    expect((await second).map((x) => x.id)).toEqual(['11', '12', '13']);
+    const third = ex.watchTrades('BTC/USD', undefined, 1);
+    feed.send(match('BTC-USD', 14, 'buy', '1', '9318', '2020-01-31T20:03:45Z'));
+    feed.send(match('BTC-USD', 15, 'buy', '1', '9319', '2020-01-31T20:03:46Z'));
+    expect((await third).map((x) => x.id)).toEqual(['14']);
+  });
+
+  it('behavior: a trade id gap is filled from REST before newer trades are handed out', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const older = [
+      { trade_id: 12, side: 'buy', size: '0.2', price: '9312', time: '2020-01-31T20:03:42Z' },
+      { trade_id: 11, side: 'sell', size: '0.1', price: '9311', time: '2020-01-31T20:03:41.5Z' },
+    ];
+    const { ex, calls } = make(feed, {}, (url) => (url.includes('/products/BTC-USD/trades') ? older : []));
+    const a = ex.watchTrades('BTC/USD');
+    await until(() => feed.received.length > 0);
+    feed.send(match('BTC-USD', 10, 'sell', '1', '9310', '2020-01-31T20:03:41Z'));
+    expect((await a).map((t) => t.id)).toEqual(['10']);
+    const b = ex.watchTrades('BTC/USD');
+    feed.send(match('BTC-USD', 13, 'sell', '1', '9313', '2020-01-31T20:03:43Z'));
+    const got = await b;
+    expect(got.map((t) => t.id)).toEqual(['11', '12', '13']);
+    expect(got[0]!.side).toBe('buy');
+    expect(calls).toHaveLength(1);
+    const u = new URL(calls[0]!.url);
+    expect(u.pathname).toBe('/products/BTC-USD/trades');
+    expect(Object.fromEntries(u.searchParams)).toEqual({ after: '13', limit: '2' });
+  });
+
+  it('behavior: a heartbeat whose last_trade_id is ahead fetches the trades the feed skipped', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex, calls } = make(feed, {}, () => [
+      { trade_id: 21, side: 'sell', size: '0.1', price: '9321', time: '2020-01-31T20:03:50Z' },
+    ]);
+    const a = ex.watchTrades('BTC/USD');
+    await until(() => feed.received.length > 0);
+    feed.send(match('BTC-USD', 20, 'sell', '1', '9320', '2020-01-31T20:03:49Z'));
+    await a;
+    const b = ex.watchTrades('BTC/USD');
+    feed.send(heartbeat('BTC-USD', 99, '2020-01-31T20:03:51Z', 21));
+    expect((await b).map((t) => t.id)).toEqual(['21']);
+    expect(Object.fromEntries(new URL(calls[0]!.url).searchParams)).toEqual({ after: '22', limit: '1' });
+  });
+
+  it('behavior: the trade cache is bounded by options.ws.trades', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { options: { ws: { trades: 3 } } });
+    const a = ex.watchTrades('BTC/USD');
+    await until(() => feed.received.length > 0);
+    feed.send(match('BTC-USD', 1, 'sell', '1', '100', '2020-01-31T20:03:49Z'));
+    await a;
+    for (let id = 2; id <= 8; id++) feed.send(match('BTC-USD', id, 'sell', '1', '100', '2020-01-31T20:03:49Z'));
+    await sleep(30);
+    const b = ex.watchTrades('BTC/USD');
+    feed.send(match('BTC-USD', 9, 'sell', '1', '100', '2020-01-31T20:03:49Z'));
+    expect((await b).map((t) => t.id)).toEqual(['7', '8', '9']);
+  });
+});
+
+describe('coinbasepro ws: private user channel', () => {
+  const ORDER = '11838707-bf9c-4d65-8cec-b57c9a7cab42';
+  const base = { product_id: 'BTC-USD', profile_id: '774ee0ce', user_id: '54fc1415' };
+
+  it('default: watchOrders follows received -> open -> match -> done on a signed socket of its own', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { ...CREDS });
+    const ticker = ex.watchTicker('BTC/USD');
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 2);
+    const sub = feed.received.find((m) => channelsOf(m).some((c) => c.name === 'user'))!;
+    expect(sub).toMatchObject({ type: 'subscribe', product_ids: ['BTC-USD'], channels: ['user', 'heartbeat'] });
+    expect(sub['signature']).toBe(
+      createHmac('sha256', Buffer.from(SECRET, 'base64'))
+        .update(`${NOW / 1000}GET/users/self/verify`)
+        .digest('base64'),
+    );
+    expect(feed.clients).toHaveLength(2);
+    const priv = (c: Client) => c.isPrivate;
+    feed.send(
+      {
+        ...base,
+        type: 'received',
+        side: 'sell',
+        time: '2021-03-05T16:42:21.878177Z',
+        sequence: 5641953814,
+        order_id: ORDER,
+        order_type: 'limit',
+        size: '0.5',
+        price: '50000',
+        client_oid: 'a317abb9-2b30-4370-ebfe-0deecb300180',
+      },
+      priv,
+    );
+    const [o1] = await p1;
+    expect(o1).toMatchObject({
+      id: ORDER,
+      clientOrderId: 'a317abb9-2b30-4370-ebfe-0deecb300180',
+      symbol: 'BTC/USD',
+      type: 'limit',
+      side: 'sell',
+      price: 50000,
+      amount: 0.5,
+      filled: 0,
+      remaining: 0.5,
+      status: 'open',
+      timestamp: Date.parse('2021-03-05T16:42:21.878Z'),
+    });
+    const p2 = ex.watchOrders('BTC/USD');
+    const trades = ex.watchMyTrades('BTC/USD');
+    feed.send(
+      {
+        ...base,
+        type: 'open',
+        side: 'sell',
+        time: '2021-03-05T16:42:21.9Z',
+        sequence: 5641953815,
+        price: '50000',
+        order_id: ORDER,
+        remaining_size: '0.5',
+      },
+      priv,
+    );
+    expect((await p2)[0]).toMatchObject({ status: 'open', remaining: 0.5 });
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        type: 'match',
+        trade_id: 5455505,
+        maker_order_id: ORDER,
+        taker_order_id: '88bf7086-7b15-40ff-8b19-ab4e08516d69',
+        side: 'sell',
+        size: '0.2',
+        price: '50000',
+        product_id: 'BTC-USD',
+        sequence: 5641953820,
+        time: '2021-03-05T16:43:00.000000Z',
+        maker_profile_id: '774ee0ce',
+        maker_user_id: '54fc1415',
+        maker_fee_rate: '0.004',
+        profile_id: '774ee0ce',
+        user_id: '54fc1415',
+      },
+      priv,
+    );
+    expect((await p3)[0]).toMatchObject({ filled: 0.2, remaining: 0.3, cost: 10000, average: 50000, status: 'open' });
+    const [fill] = await trades;
+    expect(fill).toMatchObject({
+      id: '5455505',
+      order: ORDER,
+      symbol: 'BTC/USD',
+      side: 'sell',
+      takerOrMaker: 'maker',
+      price: 50000,
+      amount: 0.2,
+      cost: 10000,
+      fee: { cost: 40, currency: 'USD', rate: 0.004 },
+    });
+    const p4 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        ...base,
+        type: 'done',
+        side: 'sell',
+        time: '2021-03-05T16:44:00Z',
+        sequence: 5641953830,
+        order_id: ORDER,
+        price: '50000',
+        remaining_size: '0.3',
+        reason: 'canceled',
+      },
+      priv,
+    );
+    expect((await p4)[0]).toMatchObject({
+      status: 'canceled',
+      filled: 0.2,
+      remaining: 0.3,
+      fee: { cost: 40, currency: 'USD' },
+      lastUpdateTimestamp: Date.parse('2021-03-05T16:44:00Z'),
+    });
+    // The public socket carried no user topic and still gets its ticker.
+    feed.send(
+      { type: 'ticker', product_id: 'BTC-USD', price: '50001', time: '2021-03-05T16:44:01Z' },
+      (c) => !c.isPrivate,
+    );
+    expect((await ticker).last).toBe(50001);
+  });
+
+  it('behavior: a taker fill is on the side opposite the maker; a repeated match is not counted twice', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { ...CREDS });
+    const p = ex.watchMyTrades('BTC/USD');
+    await until(() => feed.received.length === 1);
+    const m = {
+      type: 'match',
+      trade_id: 10,
+      sequence: 50,
+      maker_order_id: 'ac928c66-ca53-498f-9c13-a110027a60e8',
+      taker_order_id: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
+      time: '2014-11-07T08:19:27.028459Z',
+      product_id: 'BTC-USD',
+      size: '5.23512',
+      price: '400.23',
+      side: 'sell',
+      taker_user_id: '5844eceecf7e803e259d0365',
+      user_id: '5844eceecf7e803e259d0365',
+      taker_profile_id: '765d1549-9660-4be2-97d4-fa2d65fa3352',
+      profile_id: '765d1549-9660-4be2-97d4-fa2d65fa3352',
+      taker_fee_rate: '0.005',
+    };
+    feed.send(m);
+    const [t] = await p;
+    expect(t).toMatchObject({
+      order: '132fb6ae-456b-4654-b4e0-d681ac05cea1',
+      side: 'buy',
+      takerOrMaker: 'taker',
+      cost: 2095.2520776,
+      fee: { cost: 10.476260388, currency: 'USD', rate: 0.005 },
+    });
+    const next = ex.watchMyTrades('BTC/USD');
+    feed.send(m);
+    feed.send({ ...m, trade_id: 11, sequence: 51, size: '1' });
+    expect((await next).map((x) => x.id)).toEqual(['11']);
+  });
+
+  it('error: private streams need credentials and a symbol; an authentication failure rejects them', async () => {
+    const feed = await startFeed((msg, client) => {
+      if (channelsOf(msg).some((c) => c.name === 'user')) {
+        client.socket.send(
+          JSON.stringify({ type: 'error', message: 'Authentication Failed', reason: '{"message":"Invalid API Key"}' }),
+        );
+      }
+    });
+    cleanup.push(feed.close);
+    await expect(make(feed).ex.watchOrders('BTC/USD')).rejects.toBeInstanceOf(AuthenticationError);
+    const { ex } = make(feed, { ...CREDS });
+    await expect(ex.watchMyTrades()).rejects.toBeInstanceOf(ArgumentsRequired);
+    await expect(ex.watchOrders('BTC/USD')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
+
+describe('coinbasepro ws: surface', () => {
+  it('default: has names the watch methods the feed serves; the others throw NotSupported', async () => {
+    const ex = new coinbasepro();
+    expect(ex.has).toMatchObject({
+      watchTicker: true,
+      watchTickers: true,
+      watchOrderBook: true,
+      watchTrades: true,
+      watchOrders: true,
+      watchMyTrades: true,
+    });
+    expect(ex.has['watchOHLCV']).not.toBe(true);
+    expect(ex.has['watchBalance']).not.toBe(true);
+    await expect(ex.watchOHLCV('BTC/USD')).rejects.toBeInstanceOf(NotSupported);
+    await expect(ex.watchBalance()).rejects.toBeInstanceOf(NotSupported);
+    await ex.close();
+  });
+
+  it('default: sandbox mode points the streams at the sandbox feed', async () => {
+    const ex = new coinbasepro({ sandbox: true });
+    const { coinbaseproStreams } = await import('../../src/exchanges/coinbasepro/ws.js');
+    const handler = new coinbaseproStreams(ex);
+    expect(handler.wsUrl()).toBe('wss://ws-feed-public.sandbox.exchange.coinbase.com');
+    expect(new coinbaseproStreams(new coinbasepro()).wsUrl()).toBe('wss://ws-feed.exchange.coinbase.com');
+    handler.close();
+  });
+});
