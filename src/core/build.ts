@@ -178,7 +178,8 @@ export function buildTrade(t: TradeInput, market?: Market): Trade {
     price: num(price),
     amount: num(amount),
     cost: num(cost),
-    fee: fee ?? (fees.length === 1 ? fees[0] : undefined),
+    // CCXT gives a trade without a known fee an empty fee slot rather than none.
+    fee: fee ?? (fees.length === 1 ? fees[0] : { cost: undefined, currency: undefined }),
     fees,
     info: t.info,
   };
