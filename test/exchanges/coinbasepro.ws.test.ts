@@ -658,7 +658,7 @@ describe('coinbasepro ws: ticker and trades', () => {
     expect(Object.fromEntries(u.searchParams)).toEqual({ after: '13', limit: '2' });
   });
 
-  it('behavior: a heartbeat whose last_trade_id is ahead fetches the trades the feed skipped', async () => {
+  it('behavior: a trade a heartbeat announced and the feed never sent is fetched from REST', async () => {
     const feed = await startFeed();
     cleanup.push(feed.close);
     const { ex, calls } = make(feed, {}, () => [
@@ -669,8 +669,14 @@ describe('coinbasepro ws: ticker and trades', () => {
     feed.send(match('BTC-USD', 20, 'sell', '1', '9320', '2020-01-31T20:03:49Z'));
     await a;
     const b = ex.watchTrades('BTC/USD');
+    // A heartbeat in step with the trades seen, then one ahead: the feed gets a heartbeat's time to deliver.
+    feed.send(heartbeat('BTC-USD', 98, '2020-01-31T20:03:50Z', 20));
     feed.send(heartbeat('BTC-USD', 99, '2020-01-31T20:03:51Z', 21));
+    await sleep(30);
+    expect(calls).toHaveLength(0);
+    feed.send(heartbeat('BTC-USD', 100, '2020-01-31T20:03:52Z', 21));
     expect((await b).map((t) => t.id)).toEqual(['21']);
+    expect(calls).toHaveLength(1);
     expect(Object.fromEntries(new URL(calls[0]!.url).searchParams)).toEqual({ after: '22', limit: '1' });
   });
 

@@ -107,6 +107,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private readonly cursors = new Map<string, number>();
   private readonly lastTradeIds = new Map<string, number>();
   private readonly backfills = new Map<string, Backfill>();
+  /** Symbol -> last trade id a heartbeat announced that the feed had not sent yet. */
+  private readonly tradeClaims = new Map<string, number>();
   private readonly privateUrls = new Set<string>();
   private readonly orderStates: KeyedCache<FeedOrderState>;
   /** Ids of orders in the order they changed: watchOrders hands out the ones changed since its last answer. */
@@ -264,6 +266,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       this.tradeCaches.delete(symbol);
       this.lastTradeIds.delete(symbol);
       this.backfills.delete(symbol);
+      this.tradeClaims.delete(symbol);
       this.cursors.delete(`trades:${symbol}`);
     }
     for (const other of this.topics.values()) if (other.url === url && other.productId === productId) return;
@@ -333,6 +336,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.cursors.clear();
     this.lastTradeIds.clear();
     this.backfills.clear();
+    this.tradeClaims.clear();
     this.orderStates.clear();
     this.orderLog.clear();
     this.fills.clear();
@@ -617,13 +621,25 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.resolveTrades(symbol);
   }
 
-  /** A heartbeat names the product's last trade: one ahead of the trades seen means the feed skipped some. */
+  /**
+   * A heartbeat names the product's last trade. One the previous heartbeat already announced and the feed has still
+   * not sent (a second later) was skipped: it is fetched. The grace of one heartbeat lets in-flight matches land.
+   */
   private checkLastTrade(symbol: string, market: Market, lastTradeId: unknown): void {
     const last = this.lastTradeIds.get(symbol);
     const id = Number(lastTradeId);
-    if (last === undefined || !Number.isSafeInteger(id) || id <= last || this.backfills.has(symbol)) return;
+    if (last === undefined || !Number.isSafeInteger(id) || this.backfills.has(symbol)) return;
     if (!this.topics.has(`trades:${symbol}`)) return;
-    this.backfill(symbol, market, last, id + 1, undefined);
+    const claimed = this.tradeClaims.get(symbol);
+    if (id <= last) {
+      this.tradeClaims.delete(symbol);
+      return;
+    }
+    this.tradeClaims.set(symbol, id);
+    if (claimed !== undefined && claimed > last) {
+      this.tradeClaims.delete(symbol);
+      this.backfill(symbol, market, last, claimed + 1, undefined);
+    }
   }
 
   /**
@@ -635,12 +651,12 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.tradeGaps.set(symbol, (this.tradeGaps.get(symbol) ?? 0) + 1);
     const max = this.setting('tradeBackfill', 100);
     const state: Backfill = { held: next === undefined ? [] : [next] };
+    this.backfills.set(symbol, state);
     if (missing > max || max <= 0) {
       // Too many to fetch: carry on from here.
       this.release(symbol, market, state, []);
       return;
     }
-    this.backfills.set(symbol, state);
     const request = { id: market.id, after: String(upTo), limit: missing };
     void this.exchange.publicGetProductsIdTrades(request).then(
       (rows: unknown) => this.release(symbol, market, state, Array.isArray(rows) ? (rows as RawPublicTrade[]) : []),
@@ -649,7 +665,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   }
 
   private release(symbol: string, market: Market, state: Backfill, fetched: RawPublicTrade[]): void {
-    if (this.closed || (this.backfills.has(symbol) && this.backfills.get(symbol) !== state)) return;
+    // A backfill that was superseded (the topic stopped, or the handler closed) hands out nothing.
+    if (this.closed || this.backfills.get(symbol) !== state) return;
     this.backfills.delete(symbol);
     if (!this.topics.has(`trades:${symbol}`)) return;
     const cache = this.tradeCache(symbol);
