@@ -387,34 +387,46 @@ export function buildOrderBook(
 ): OrderBook {
   return {
     symbol,
-    bids: parseLevels(bids, priceKey, amountKey, countKey).sort((a, b) => b[0] - a[0]),
-    asks: parseLevels(asks, priceKey, amountKey, countKey).sort((a, b) => a[0] - b[0]),
+    bids: parseLevels(bids, priceKey, amountKey, countKey, true),
+    asks: parseLevels(asks, priceKey, amountKey, countKey, false),
     timestamp,
     datetime: iso8601(timestamp),
     nonce,
   };
 }
 
-/** Levels as [price, amount] plus, where the exchange sends one, a third column (order count, id or time). */
+/**
+ * Levels as [price, amount] plus, where the exchange sends one, a third column (order count, id or time), sorted
+ * best first. Exchanges almost always send sides already in order, so the sort runs only when they do not.
+ */
 function parseLevels(
   levels: unknown[],
   priceKey: string | number,
   amountKey: string | number,
   countKey: string | number | undefined,
+  descending: boolean,
 ): BookLevel[] {
-  const out: BookLevel[] = [];
-  for (const level of levels) {
-    if (level === null || typeof level !== 'object') continue;
-    const l = level as Record<string | number, unknown>;
+  const n = levels.length;
+  const out = new Array<BookLevel>(n);
+  let k = 0;
+  let ordered = true;
+  let prev = descending ? Infinity : -Infinity;
+  for (let i = 0; i < n; i++) {
+    const l = levels[i] as Record<string | number, unknown> | null | undefined;
+    if (l === null || typeof l !== 'object') continue;
     const price = Number(l[priceKey]);
     const amount = Number(l[amountKey]);
-    if (!Number.isFinite(price) || !Number.isFinite(amount)) continue;
-    if (countKey === undefined) out.push([price, amount]);
+    if (price !== price || amount !== amount || price === Infinity || price === -Infinity) continue;
+    if (descending ? price > prev : price < prev) ordered = false;
+    prev = price;
+    if (countKey === undefined) out[k++] = [price, amount];
     else {
       const count = Number(l[countKey]);
-      out.push(Number.isFinite(count) ? [price, amount, count] : [price, amount]);
+      out[k++] = Number.isFinite(count) ? [price, amount, count] : [price, amount];
     }
   }
+  out.length = k;
+  if (!ordered) out.sort(descending ? (a, b) => b[0] - a[0] : (a, b) => a[0] - b[0]);
   return out;
 }
 
