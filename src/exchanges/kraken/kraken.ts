@@ -124,6 +124,7 @@ export interface kraken extends ImplicitApi<typeof spec.api> {}
 
 export class kraken extends Exchange {
   static override spec = spec;
+  static override streams = async () => (await import('./ws.js')).krakenStreams;
 
   // lookup caches, made on first use (nothing is built at construction)
   #byAltname: { markets: object; index: Map<string, Market> } | undefined;

@@ -32,7 +32,7 @@ import type {
   TradingFee,
   Transaction,
 } from '../../core/types.js';
-import { bool, str } from '../../core/util.js';
+import { bool, parse8601, str } from '../../core/util.js';
 
 /** Exchange currency id -> unified code. */
 export type CodeOf = (id: string | undefined) => string | undefined;
@@ -713,4 +713,286 @@ export function tradingFeeFromSchedule(market: Market, volume: string, info: unk
     tierBased: true,
     info,
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// websocket API v2 (https://docs.kraken.com/api/docs/websocket-v2/): numbers arrive as JSON numbers, times as RFC 3339
+
+export interface WsTicker {
+  symbol?: string;
+  bid?: Num;
+  bid_qty?: Num;
+  ask?: Num;
+  ask_qty?: Num;
+  last?: Num;
+  volume?: Num;
+  vwap?: Num;
+  low?: Num;
+  high?: Num;
+  change?: Num;
+  change_pct?: Num;
+  timestamp?: string;
+}
+
+export interface WsTrade {
+  symbol?: string;
+  side?: string;
+  price?: Num;
+  qty?: Num;
+  ord_type?: string;
+  trade_id?: number | string;
+  timestamp?: string;
+}
+
+export interface WsCandle {
+  symbol?: string;
+  open?: Num;
+  high?: Num;
+  low?: Num;
+  close?: Num;
+  vwap?: Num;
+  trades?: number;
+  volume?: Num;
+  interval_begin?: string;
+  interval?: number;
+  timestamp?: string;
+}
+
+export interface WsLevel {
+  price?: Num;
+  qty?: Num;
+}
+
+export interface WsBook {
+  symbol?: string;
+  bids?: WsLevel[];
+  asks?: WsLevel[];
+  checksum?: number;
+  timestamp?: string;
+}
+
+/** One execution report; which fields are present depends on exec_type. */
+export interface WsExecution {
+  order_id?: string;
+  order_userref?: number | string;
+  cl_ord_id?: string;
+  exec_id?: string;
+  exec_type?: string;
+  trade_id?: number | string;
+  symbol?: string;
+  side?: string;
+  order_type?: string;
+  order_qty?: Num;
+  limit_price?: Num;
+  stop_price?: Num;
+  triggers?: { price?: Num; reference?: string };
+  time_in_force?: string;
+  post_only?: boolean;
+  reduce_only?: boolean;
+  order_status?: string;
+  timestamp?: string;
+  last_qty?: Num;
+  last_price?: Num;
+  cost?: Num;
+  liquidity_ind?: string;
+  cum_qty?: Num;
+  cum_cost?: Num;
+  avg_price?: Num;
+  fees?: { asset?: string; qty?: Num }[];
+  fee_usd_equiv?: Num;
+}
+
+export interface WsBalance {
+  asset?: string;
+  balance?: Num;
+  wallets?: { type?: string; id?: string; balance?: Num }[];
+  amount?: Num;
+  fee?: Num;
+  ledger_id?: string;
+  timestamp?: string;
+}
+
+export function parseWsTicker(raw: WsTicker, symbol: string, market?: Market): Ticker {
+  // change and change_pct cover the last 24 hours: the open is what the builder derives from them
+  return buildTicker(
+    {
+      symbol,
+      timestamp: parse8601(raw.timestamp),
+      high: raw.high,
+      low: raw.low,
+      bid: raw.bid,
+      bidVolume: raw.bid_qty,
+      ask: raw.ask,
+      askVolume: raw.ask_qty,
+      vwap: raw.vwap,
+      close: raw.last,
+      change: raw.change,
+      percentage: raw.change_pct,
+      baseVolume: raw.volume,
+      info: raw,
+    },
+    market,
+  );
+}
+
+export function parseWsTrade(raw: WsTrade, symbol: string, market?: Market): Trade {
+  return buildTrade(
+    {
+      id: raw.trade_id === undefined ? undefined : String(raw.trade_id),
+      timestamp: parse8601(raw.timestamp),
+      symbol,
+      side: raw.side === 'buy' || raw.side === 'sell' ? raw.side : undefined,
+      type: raw.ord_type,
+      price: raw.price,
+      amount: raw.qty,
+      info: raw,
+    },
+    market,
+  );
+}
+
+/** A candle opens at interval_begin (its `timestamp` field is deprecated). */
+export function parseWsCandle(raw: WsCandle): OHLCV {
+  return buildOHLCV(parse8601(raw.interval_begin ?? raw.timestamp), raw.open, raw.high, raw.low, raw.close, raw.volume);
+}
+
+/** A fill of one of the account's orders (exec_type 'trade'); fees are listed per asset. */
+export function parseWsMyTrade(raw: WsExecution, symbol: string | undefined, codeOf: CodeOf, market?: Market): Trade {
+  const fees: FeeInput[] = (Array.isArray(raw.fees) ? raw.fees : []).map((f) => ({
+    cost: toDecimal(f.qty),
+    currency: codeOf(f.asset),
+  }));
+  const liquidity = raw.liquidity_ind;
+  return buildTrade(
+    {
+      id: raw.exec_id,
+      order: raw.order_id,
+      timestamp: parse8601(raw.timestamp),
+      symbol,
+      type: raw.order_type,
+      side: raw.side === 'buy' || raw.side === 'sell' ? raw.side : undefined,
+      takerOrMaker: liquidity === 't' ? 'taker' : liquidity === 'm' ? 'maker' : undefined,
+      price: raw.last_price,
+      amount: raw.last_qty,
+      cost: raw.cost,
+      fee: fees[0],
+      fees: fees.length > 1 ? fees : undefined,
+      info: raw,
+    },
+    market,
+  );
+}
+
+/**
+ * An order from the execution reports seen for it, merged oldest first (each report carries only what changed).
+ * `created` and `lastTrade` are the times of its first report and of its last fill.
+ */
+export function parseWsOrder(
+  raw: WsExecution,
+  symbol: string | undefined,
+  times: { created?: number | undefined; lastTrade?: number | undefined },
+  market?: Market,
+): Order {
+  const rawType = raw.order_type;
+  const trigger = nonZero(raw.triggers?.price ?? raw.stop_price);
+  const status = raw.order_status;
+  const side = raw.side;
+  return buildOrder(
+    {
+      id: raw.order_id,
+      clientOrderId: str(raw, 'cl_ord_id', 'order_userref'),
+      timestamp: times.created,
+      lastTradeTimestamp: times.lastTrade,
+      lastUpdateTimestamp: parse8601(raw.timestamp),
+      status: status === undefined ? undefined : (ORDER_STATUS[status] ?? (status as OrderStatus)),
+      symbol,
+      type: rawType === undefined ? undefined : (EXECUTES_AS[rawType] ?? rawType),
+      timeInForce: raw.time_in_force,
+      postOnly: raw.post_only,
+      reduceOnly: raw.reduce_only,
+      side: side === 'buy' || side === 'sell' ? side : undefined,
+      price: nonZero(raw.limit_price),
+      average: nonZero(raw.avg_price),
+      amount: toDecimal(raw.order_qty),
+      filled: toDecimal(raw.cum_qty),
+      cost: toDecimal(raw.cum_cost),
+      triggerPrice: trigger,
+      stopLossPrice: rawType?.startsWith('stop-loss') === true ? trigger : undefined,
+      takeProfitPrice: rawType?.startsWith('take-profit') === true ? trigger : undefined,
+      // the only order-level fee Kraken reports is its value in USD
+      fee: raw.fee_usd_equiv === undefined ? undefined : { cost: toDecimal(raw.fee_usd_equiv), currency: 'USD' },
+      info: raw,
+    },
+    market,
+  );
+}
+
+/** Totals per unified code (the balances channel reports each asset's total across wallets). */
+export function parseWsBalances(totals: ReadonlyMap<string, string>, info: unknown): Balances {
+  const entries: Record<string, BalanceInput> = {};
+  for (const [code, total] of totals) entries[code] = { total };
+  return buildBalance(entries, info);
+}
+
+// ---- book checksum (https://docs.kraken.com/api/docs/guides/spot-ws-book-v2) ----
+
+/**
+ * A price or quantity as the exchange formats it: full precision with the instrument's number of decimals.
+ * v2 sends JSON numbers, which lose trailing zeros on the way ("0.10000000" arrives as 0.1): they are padded back
+ * to `decimals`. Strings (a string decoder on the wire) are kept as sent.
+ */
+export function wireText(value: Num, decimals: number): string {
+  if (typeof value === 'string') return value;
+  let text = String(value);
+  if (text.includes('e')) text = toDecimal(value) ?? text;
+  if (decimals <= 0) return text;
+  const dot = text.indexOf('.');
+  const have = dot === -1 ? 0 : text.length - dot - 1;
+  if (have >= decimals) return text;
+  return (dot === -1 ? text + '.' : text) + '0'.repeat(decimals - have);
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) of an ASCII string, unsigned. */
+export function crc32(text: string): number {
+  let table = crcTable;
+  if (table === undefined) {
+    table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c >>> 0;
+    }
+    crcTable = table;
+  }
+  let crc = 0xffffffff;
+  for (let i = 0; i < text.length; i++) crc = table[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** '0.00100000' -> '100000': the decimal point and the leading zeros go. */
+function checksumPart(text: string): string {
+  const digits = text.replace('.', '');
+  let i = 0;
+  while (i < digits.length - 1 && digits.charCodeAt(i) === 48) i++;
+  return digits.slice(i);
+}
+
+/**
+ * CRC32 of the top 10 asks (best first, price then quantity) followed by the top 10 bids, each value without its
+ * decimal point and leading zeros.
+ */
+export function bookChecksum(
+  askPrices: readonly string[],
+  askAmounts: readonly string[],
+  bidPrices: readonly string[],
+  bidAmounts: readonly string[],
+): number {
+  let payload = '';
+  const asks = Math.min(10, askPrices.length);
+  for (let i = 0; i < asks; i++) payload += checksumPart(askPrices[i]!) + checksumPart(askAmounts[i]!);
+  const bids = Math.min(10, bidPrices.length);
+  for (let i = 0; i < bids; i++) payload += checksumPart(bidPrices[i]!) + checksumPart(bidAmounts[i]!);
+  return crc32(payload);
 }

@@ -27,6 +27,17 @@ export const spec = defineSpec({
   rateLimitBuckets: { private: { rateLimit: 3000, capacity: 15 } },
   pro: true,
   marketTypes: ['spot', 'margin'],
+  // served by ws.ts
+  has: {
+    watchTicker: true,
+    watchTickers: true,
+    watchOrderBook: true,
+    watchTrades: true,
+    watchOHLCV: true,
+    watchBalance: true,
+    watchOrders: true,
+    watchMyTrades: true,
+  },
   urls: {
     logo: 'https://www.kraken.com/favicon.ico',
     www: 'https://www.kraken.com',
@@ -34,11 +45,18 @@ export const spec = defineSpec({
       public: 'https://api.kraken.com',
       private: 'https://api.kraken.com',
     },
+    // websocket API v2 (v1 lives at the same hosts without /v2)
+    ws: {
+      public: 'wss://ws.kraken.com/v2',
+      private: 'wss://ws-auth.kraken.com/v2',
+    },
     doc: [
       'https://docs.kraken.com/api/docs/rest-api/get-server-time',
       'https://docs.kraken.com/api/docs/guides/spot-rest-auth',
       'https://docs.kraken.com/api/docs/guides/spot-errors',
       'https://docs.kraken.com/api/docs/guides/spot-rest-ratelimits',
+      'https://docs.kraken.com/api/docs/websocket-v2/book',
+      'https://docs.kraken.com/api/docs/guides/spot-ws-book-v2',
     ],
     fees: 'https://www.kraken.com/features/fee-schedule',
   },
@@ -215,6 +233,16 @@ export const spec = defineSpec({
       ':Cancel pending': 'CancelPending',
       ':Rate limit exceeded': 'RateLimitExceeded',
       ':Invalid arguments': 'BadRequest',
+      // websocket v2 request errors ({"method": "subscribe", "success": false, "error": "..."})
+      'Currency pair not supported': 'BadSymbol',
+      'Currency pair not in ISO 4217-A3 format': 'BadSymbol',
+      'Pair(s) not found': 'BadSymbol',
+      'Already subscribed': 'BadRequest',
+      'Subscription not found': 'BadRequest',
+      'Subscription depth not supported': 'BadRequest',
+      'Subscription ohlc interval not supported': 'BadRequest',
+      'Event(s) not found': 'BadRequest',
+      'Malformed request': 'BadRequest',
     },
   },
   commonCurrencies: {
@@ -277,5 +305,11 @@ export const spec = defineSpec({
     },
     /** Unified network code -> a word found in Kraken's deposit method names. */
     networks: { ERC20: 'ERC20', TRC20: 'TRC20', ETH: 'ERC20', TRX: 'TRC20' },
+    /**
+     * Streaming: entries kept per cache (trades per symbol, candles per symbol and timeframe, orders and fills),
+     * ping interval and silence allowed in ms (Kraken sends a heartbeat about every second), and whether book
+     * checksums are verified.
+     */
+    ws: { trades: 1000, ohlcv: 1000, orders: 1000, pingInterval: 10_000, staleAfter: 30_000, checksum: true },
   },
 });

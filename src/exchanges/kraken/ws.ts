@@ -1,0 +1,729 @@
+/**
+ * Kraken spot streaming over websocket API v2.
+ *   public  wss://ws.kraken.com/v2       ticker, book, trade, ohlc
+ *   private wss://ws-auth.kraken.com/v2  executions (orders and fills), balances; every subscribe message carries a
+ *                                        token from REST GetWebSocketsToken, fetched again for each new socket
+ * Written from https://docs.kraken.com/api/docs/websocket-v2/ (channel pages, ping, heartbeat, status) and
+ * https://docs.kraken.com/api/docs/guides/spot-ws-book-v2 (book maintenance and its CRC32 checksum).
+ *
+ * Kraken's books carry no sequence numbers: every snapshot and update ends with a CRC32 of the top 10 levels of
+ * each side, computed here from the prices and quantities at the instrument's precision. A mismatch (or a crossed
+ * book) drops that symbol's book and subscribes to it again for a fresh snapshot; its watchers wait meanwhile.
+ */
+import { ArgumentsRequired, AuthenticationError, BadRequest, NotSupported, type BaseError } from '../../core/errors.js';
+import type { WatchMethod } from '../../core/spec.js';
+import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
+import { filterBySinceLimit, parse8601, str } from '../../core/util.js';
+import { precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
+import { KeyedCache, RingCache } from '../../ws/cache.js';
+import type { Connection, ConnectionOptions } from '../../ws/connection.js';
+import { StreamHandler } from '../../ws/handler.js';
+import type { BookSide } from '../../ws/orderbook.js';
+import type { Subscription } from '../../ws/streams.js';
+import type { kraken } from './kraken.js';
+import {
+  bookChecksum,
+  parseWsBalances,
+  parseWsCandle,
+  parseWsMyTrade,
+  parseWsOrder,
+  parseWsTicker,
+  parseWsTrade,
+  wireText,
+  type WsBalance,
+  type WsBook,
+  type WsCandle,
+  type WsExecution,
+  type WsLevel,
+  type WsTicker,
+  type WsTrade,
+} from './parse.js';
+
+/** Book depths the book channel accepts. */
+const DEPTHS = [10, 25, 100, 500, 1000] as const;
+
+/** A token is good for 15 minutes until a connection uses it; a fresh one is fetched well before that. */
+const TOKEN_REUSE_MS = 10 * 60_000;
+
+/** Every v2 frame: channel data, or a method response (subscribe / unsubscribe / pong acknowledgements, errors). */
+interface Frame {
+  channel?: string;
+  type?: string;
+  data?: unknown[];
+  method?: string;
+  success?: boolean;
+  error?: string;
+  req_id?: number;
+  symbol?: string;
+}
+
+/** What a failed subscription rejects, and the messages that carry its token (private channels). */
+interface Topic {
+  reject: (error: unknown) => void;
+  tokenParams?: Dict[];
+}
+
+interface OrderState {
+  raw: WsExecution;
+  created: number | undefined;
+  lastTrade: number | undefined;
+}
+
+export class krakenStreams extends StreamHandler<kraken> {
+  private reqId = 0;
+  /** req_id of each subscribe message -> its subscription key: errors name the request, not the topic. */
+  private readonly keyOfReq = new Map<number, string>();
+  private readonly topics = new Map<string, Topic>();
+  /** Price and quantity decimals of each symbol's book, as the checksum formats them. */
+  private readonly decimals = new Map<string, [number, number]>();
+  private wsNames: { markets: object; index: Map<string, Market> } | undefined;
+  /** Cache lengths at the last resolution of each hash: a watch call returns what arrived since. */
+  private readonly cursors = new Map<string, number>();
+  private readonly lastTradeId = new Map<string, number>();
+  private readonly tickerGroups = new Map<string, string[]>();
+  private readonly candles = new Map<string, KeyedCache<OHLCV>>();
+  private readonly candlesPending = new Map<string, Set<number>>();
+  private readonly orderStates: KeyedCache<OrderState>;
+  private readonly orderUpdates: RingCache<Order>;
+  private readonly myTrades: RingCache<Trade>;
+  private readonly execIds: KeyedCache<true>;
+  private readonly totals = new Map<string, string>();
+  private token: { value: string; at: number } | undefined;
+  private tokenFlight: Promise<string> | undefined;
+
+  constructor(exchange: kraken) {
+    super(exchange);
+    this.orderStates = new KeyedCache<OrderState>(this.limits.orders);
+    this.orderUpdates = new RingCache<Order>(this.limits.orders);
+    this.myTrades = new RingCache<Trade>(this.limits.orders);
+    this.execIds = new KeyedCache<true>(this.limits.orders);
+  }
+
+  private get wsOptions(): Dict {
+    const ws = this.exchange.options['ws'];
+    return ws !== null && typeof ws === 'object' ? (ws as Dict) : {};
+  }
+
+  /** Application pings ({method: 'ping'}); Kraken also sends a heartbeat about every second once subscribed. */
+  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
+    const ws = this.wsOptions;
+    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
+      pingInterval: typeof ws['pingInterval'] === 'number' ? ws['pingInterval'] : 10_000,
+      staleAfter: typeof ws['staleAfter'] === 'number' ? ws['staleAfter'] : 30_000,
+      ping: () => ({ method: 'ping', req_id: this.nextReqId() }),
+    };
+    const backoff = ws['backoff'];
+    if (backoff !== null && typeof backoff === 'object') out.backoff = backoff as ConnectionOptions['backoff'] & object;
+    return out;
+  }
+
+  private nextReqId(): number {
+    // Kraken reads req_id as a 32-bit integer
+    this.reqId = this.reqId >= 0x7fffffff ? 1 : this.reqId + 1;
+    return this.reqId;
+  }
+
+  // ---- symbols ----
+
+  /** v2 names pairs by the assets' current tickers: the v1 wsname with XBT -> BTC and XDG -> DOGE. */
+  private wsName(market: Market): string {
+    const wsname = str(market.info, 'wsname') ?? str(market, 'wsId');
+    if (wsname === undefined || !wsname.includes('/')) return market.symbol;
+    return wsname
+      .split('/')
+      .map((a) => (a === 'XBT' ? 'BTC' : a === 'XDG' ? 'DOGE' : a))
+      .join('/');
+  }
+
+  private marketOfWs(name: string | undefined): Market | undefined {
+    if (name === undefined) return undefined;
+    const markets = this.exchange.markets;
+    let index = this.wsNames?.markets === markets ? this.wsNames.index : undefined;
+    if (index === undefined) {
+      index = new Map();
+      for (const m of Object.values(markets)) {
+        const v1 = str(m.info, 'wsname');
+        if (v1 !== undefined) index.set(v1, m);
+      }
+      for (const m of Object.values(markets)) index.set(this.wsName(m), m);
+      this.wsNames = { markets, index };
+    }
+    return index.get(name) ?? markets[name];
+  }
+
+  private symbolOfWs(name: string | undefined): string | undefined {
+    return this.marketOfWs(name)?.symbol ?? name;
+  }
+
+  private async marketOf(symbol: string): Promise<Market> {
+    await this.exchange.loadMarkets();
+    return this.exchange.market(symbol);
+  }
+
+  // ---- subscriptions ----
+
+  /** A subscription with its own req_id; `id` holds what names the topic in both subscribe and unsubscribe. */
+  private topic(key: string, url: string, id: Dict, extra: Dict, reject: (e: unknown) => void): Subscription {
+    const existing = this.streams.subscription(key);
+    if (existing !== undefined) return existing;
+    const reqId = this.nextReqId();
+    this.keyOfReq.set(reqId, key);
+    const subscribeParams = { ...id, ...extra };
+    const unsubscribeParams = { ...id };
+    const topic: Topic = { reject };
+    if (typeof id['token'] === 'string') topic.tokenParams = [subscribeParams, unsubscribeParams];
+    this.topics.set(key, topic);
+    return {
+      key,
+      url,
+      subscribe: { method: 'subscribe', params: subscribeParams, req_id: reqId },
+      unsubscribe: { method: 'unsubscribe', params: unsubscribeParams, req_id: reqId },
+      private: topic.tokenParams !== undefined,
+    };
+  }
+
+  private forget(key: string): void {
+    this.topics.delete(key);
+    for (const [req, k] of this.keyOfReq) if (k === key) this.keyOfReq.delete(req);
+  }
+
+  /** The subscribe acknowledgement says the topic failed: its watchers get the typed error, the topic is dropped. */
+  private onRequestError(frame: Frame): void {
+    const message = frame.error ?? 'request failed';
+    const key = frame.req_id === undefined ? undefined : this.keyOfReq.get(frame.req_id);
+    if (frame.method !== 'subscribe' || key === undefined) return;
+    // a duplicate subscribe leaves the existing stream running
+    if (message.includes('Already subscribed')) return;
+    const error = this.errorOf(message);
+    const topic = this.topics.get(key);
+    const sub = this.streams.subscription(key);
+    // forgotten locally only: the exchange has nothing to unsubscribe
+    if (sub !== undefined) delete sub.unsubscribe;
+    this.streams.unsubscribe(key);
+    const symbol = this.bookSymbolOfKey(key);
+    if (symbol !== undefined) this.books.delete(symbol);
+    this.forget(key);
+    topic?.reject(error);
+  }
+
+  /** The error class Kraken's message maps to in spec.exceptions (ExchangeError otherwise). */
+  private errorOf(message: string): BaseError {
+    try {
+      this.exchange.throwExactlyMatched(message, message);
+      this.exchange.throwBroadlyMatched(message, message);
+    } catch (e) {
+      return e as BaseError;
+    }
+    return this.exchange.makeError('ExchangeError', message);
+  }
+
+  // ---- private channels: token ----
+
+  /** A token from REST GetWebSocketsToken, shared by concurrent callers; `fresh` forces a new one. */
+  private wsToken(fresh = false): Promise<string> {
+    const now = Date.now();
+    if (!fresh && this.token !== undefined && now - this.token.at < TOKEN_REUSE_MS) {
+      return Promise.resolve(this.token.value);
+    }
+    this.tokenFlight ??= (async () => {
+      try {
+        const res = (await this.exchange.privatePostGetWebSocketsToken()) as { result?: { token?: unknown } };
+        const token = res.result?.token;
+        if (typeof token !== 'string' || token === '') {
+          throw new AuthenticationError(`${this.exchange.id} GetWebSocketsToken returned no token`, {
+            exchange: this.exchange.id,
+          });
+        }
+        this.token = { value: token, at: Date.now() };
+        return token;
+      } finally {
+        this.tokenFlight = undefined;
+      }
+    })();
+    return this.tokenFlight;
+  }
+
+  /** Each new private socket subscribes with a new token (Kraken ties a token's lifetime to its first connection). */
+  protected override async onConnected(conn: Connection): Promise<void> {
+    if (conn.url !== this.wsUrl('private')) return;
+    const keyed = [...this.topics].filter(([key, t]) => t.tokenParams !== undefined && this.streams.isSubscribed(key));
+    if (keyed.length === 0) return;
+    let token: string;
+    try {
+      token = await this.wsToken(conn.generation > 1);
+    } catch (e) {
+      for (const [, t] of keyed) t.reject(e);
+      throw e;
+    }
+    for (const [, t] of keyed) for (const p of t.tokenParams ?? []) p['token'] = token;
+  }
+
+  private async privateTopic(key: string, channel: string, params: Dict, reject: (e: unknown) => void) {
+    await this.exchange.loadMarkets();
+    const existing = this.streams.subscription(key);
+    if (existing !== undefined) return existing;
+    const token = await this.wsToken();
+    return this.topic(key, this.wsUrl('private'), { channel, token }, params, reject);
+  }
+
+  // ---- watch methods ----
+
+  async watchTicker(symbol: string, params: Dict = {}): Promise<Ticker> {
+    const market = await this.marketOf(symbol);
+    return this.streams.watch<Ticker>(this.tickerTopic(market, params), `ticker:${market.symbol}`);
+  }
+
+  /** Resolves with the tickers that changed (CCXT's newUpdates): one symbol's ticker per update. */
+  async watchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
+    if (symbols === undefined || symbols === null || symbols.length === 0) {
+      throw new ArgumentsRequired(`${this.exchange.id} watchTickers() requires a list of symbols`, {
+        exchange: this.exchange.id,
+      });
+    }
+    const markets = await Promise.all(symbols.map((s) => this.marketOf(s)));
+    const unified = [...new Set(markets.map((m) => m.symbol))].sort();
+    const hash = `tickers:${unified.join(',')}`;
+    this.tickerGroups.set(hash, unified);
+    return Promise.race(markets.map((m) => this.streams.watch<Tickers>(this.tickerTopic(m, params), hash)));
+  }
+
+  private tickerTopic(market: Market, params: Dict): Subscription {
+    const symbol = market.symbol;
+    return this.topic(
+      `ticker:${symbol}`,
+      this.wsUrl('public'),
+      { channel: 'ticker', symbol: [this.wsName(market)] },
+      params,
+      (e) => {
+        this.streams.reject(`ticker:${symbol}`, e);
+        for (const [hash, members] of this.tickerGroups) if (members.includes(symbol)) this.streams.reject(hash, e);
+      },
+    );
+  }
+
+  /**
+   * Subscribes at the smallest depth Kraken offers that covers `limit` (10 by default, params.depth to choose);
+   * a later call asking for more levels subscribes again at the larger depth.
+   */
+  async watchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
+    const market = await this.marketOf(symbol);
+    const s = market.symbol;
+    const key = `book:${s}`;
+    const wanted = this.depthFor(limit ?? undefined, params['depth']);
+    const current = this.books.get(s);
+    if (current?.depth !== undefined && wanted > current.depth && this.streams.isSubscribed(key)) {
+      // more levels than the subscription carries: replace it (watchers keep waiting for the deeper book)
+      this.streams.unsubscribe(key);
+      this.forget(key);
+    }
+    if (!this.streams.isSubscribed(key)) {
+      this.books.delete(s);
+      this.book(s, wanted, true);
+      this.decimals.set(s, this.wireDecimals(market));
+    }
+    const { depth: _depth, ...rest } = params;
+    const sub = this.topic(
+      key,
+      this.wsUrl('public'),
+      { channel: 'book', symbol: [this.wsName(market)], depth: wanted },
+      rest,
+      (e) => this.streams.reject(`orderbook:${s}`, e),
+    );
+    const book = await this.streams.watch<OrderBook>(sub, `orderbook:${s}`);
+    if (limit === undefined || limit === null || limit >= book.bids.length + book.asks.length) return book;
+    return { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
+  }
+
+  private depthFor(limit: number | undefined, asked: unknown): number {
+    if (asked !== undefined) {
+      const d = Number(asked);
+      if (!(DEPTHS as readonly number[]).includes(d)) {
+        throw new BadRequest(`${this.exchange.id} book depth must be one of ${DEPTHS.join(', ')}`, {
+          exchange: this.exchange.id,
+        });
+      }
+      return d;
+    }
+    if (limit === undefined) return 10;
+    const d = DEPTHS.find((x) => x >= limit);
+    if (d === undefined) {
+      throw new NotSupported(`${this.exchange.id} watchOrderBook() streams at most 1000 levels`, {
+        exchange: this.exchange.id,
+      });
+    }
+    return d;
+  }
+
+  /** Decimals of price and quantity on the wire: AssetPairs' pair_decimals and lot_decimals. */
+  private wireDecimals(market: Market): [number, number] {
+    const info = market.info as { pair_decimals?: unknown; lot_decimals?: unknown } | undefined;
+    const fromInfo = (v: unknown): number | undefined => {
+      const n = toNumber(toDecimal(v));
+      return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
+    };
+    const fromTick = (tick: number | undefined): number =>
+      tick === undefined ? 0 : precisionFromTick(toDecimal(tick) ?? '1');
+    return [
+      fromInfo(info?.pair_decimals) ?? fromTick(market.precision.price),
+      fromInfo(info?.lot_decimals) ?? fromTick(market.precision.amount),
+    ];
+  }
+
+  /** The trades that arrived since the previous call resolved (the first call: since it was made). */
+  async watchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    const market = await this.marketOf(symbol);
+    const s = market.symbol;
+    const hash = `trades:${s}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.tradeCache(s).appended);
+    const sub = this.topic(
+      hash,
+      this.wsUrl('public'),
+      { channel: 'trade', symbol: [this.wsName(market)] },
+      params,
+      (e) => this.streams.reject(hash, e),
+    );
+    const trades = await this.streams.watch<Trade[]>(sub, hash);
+    return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, true);
+  }
+
+  /** The candles that changed since the previous call resolved, oldest first. */
+  async watchOHLCV(
+    symbol: string,
+    timeframe = '1m',
+    since?: number,
+    limit?: number,
+    params: Dict = {},
+  ): Promise<OHLCV[]> {
+    const market = await this.marketOf(symbol);
+    const tf = timeframe ?? '1m';
+    const interval = Number(this.exchange.timeframeId(tf));
+    const hash = `ohlcv:${market.symbol}:${tf}`;
+    if (!this.candles.has(hash)) this.candles.set(hash, new KeyedCache<OHLCV>(this.limits.ohlcv));
+    const sub = this.topic(
+      hash,
+      this.wsUrl('public'),
+      { channel: 'ohlc', symbol: [this.wsName(market)], interval },
+      params,
+      (e) => this.streams.reject(hash, e),
+    );
+    const rows = await this.streams.watch<OHLCV[]>(sub, hash);
+    let out = since === undefined || since === null ? rows : rows.filter((r) => r[0] >= since);
+    if (limit !== undefined && limit !== null) out = out.slice(-limit);
+    return out;
+  }
+
+  async watchBalance(params: Dict = {}): Promise<Balances> {
+    const sub = await this.privateTopic('balances', 'balances', params, (e) => this.streams.reject('balance', e));
+    return this.streams.watch<Balances>(sub, 'balance');
+  }
+
+  /** Orders that changed since the previous call resolved, each in its latest state. */
+  async watchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
+    const s = symbol === undefined || symbol === null ? undefined : (await this.marketOf(symbol)).symbol;
+    const hash = s === undefined ? 'orders' : `orders:${s}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.orderUpdates.appended);
+    const sub = await this.executionsTopic(params);
+    const orders = await this.streams.watch<Order[]>(sub, hash);
+    return filterBySinceLimit(orders, since ?? undefined, limit ?? undefined, true);
+  }
+
+  /** Fills of the account's orders since the previous call resolved (the subscription's snapshot: the last 50). */
+  async watchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    const s = symbol === undefined || symbol === null ? undefined : (await this.marketOf(symbol)).symbol;
+    const hash = s === undefined ? 'mytrades' : `mytrades:${s}`;
+    if (!this.cursors.has(hash)) this.cursors.set(hash, this.myTrades.appended);
+    const sub = await this.executionsTopic(params);
+    const trades = await this.streams.watch<Trade[]>(sub, hash);
+    return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, true);
+  }
+
+  /** One executions subscription serves orders and fills: open orders and the last 50 fills come as a snapshot. */
+  private executionsTopic(params: Dict): Promise<Subscription> {
+    return this.privateTopic('executions', 'executions', { snap_orders: true, snap_trades: true, ...params }, (e) => {
+      this.streams.rejectMatching('orders', e);
+      this.streams.rejectMatching('mytrades', e);
+    });
+  }
+
+  // ---- incoming frames ----
+
+  handleMessage(data: unknown, _conn: Connection): void {
+    if (data === null || typeof data !== 'object') return;
+    const frame = data as Frame;
+    switch (frame.channel) {
+      case 'book':
+        this.onBook(frame);
+        return;
+      case 'trade':
+        this.onTrades(frame);
+        return;
+      case 'ticker':
+        this.onTicker(frame);
+        return;
+      case 'ohlc':
+        this.onCandles(frame);
+        return;
+      case 'executions':
+        this.onExecutions(frame);
+        return;
+      case 'balances':
+        this.onBalances(frame);
+        return;
+      case undefined:
+        break;
+      default:
+        // heartbeat, status: only liveness, which any frame proves
+        return;
+    }
+    if (frame.success === false || frame.error !== undefined) this.onRequestError(frame);
+  }
+
+  private onBook(frame: Frame): void {
+    const snapshot = frame.type === 'snapshot';
+    for (const item of frame.data ?? []) {
+      const entry = item as WsBook;
+      const symbol = this.symbolOfWs(entry.symbol);
+      if (symbol === undefined) continue;
+      const book = this.books.get(symbol);
+      // updates before the snapshot (or after a resync began) belong to a book that is being replaced
+      if (book === undefined || (!snapshot && book.state !== 'live')) continue;
+      const [pd, qd] = this.decimals.get(symbol) ?? [0, 0];
+      if (snapshot) {
+        book.reset([], []);
+        applyLevels(book.bids, entry.bids, pd, qd);
+        applyLevels(book.asks, entry.asks, pd, qd);
+      } else {
+        applyLevels(book.bids, entry.bids, pd, qd);
+        applyLevels(book.asks, entry.asks, pd, qd);
+      }
+      // Kraken sends no removal for levels pushed beyond the subscribed depth
+      book.trim();
+      book.timestamp = parse8601(entry.timestamp) ?? (snapshot ? undefined : book.timestamp);
+      if (entry.checksum !== undefined && this.wsOptions['checksum'] !== false) {
+        const { asks, bids } = book;
+        const local = bookChecksum(asks.rawPrices!, asks.rawAmounts!, bids.rawPrices!, bids.rawAmounts!);
+        if (local !== Number(entry.checksum)) {
+          this.resync(symbol, `checksum ${local} != ${entry.checksum}`);
+          continue;
+        }
+      }
+      this.publishBook(symbol);
+    }
+  }
+
+  private onTrades(frame: Frame): void {
+    const touched = new Set<string>();
+    for (const item of frame.data ?? []) {
+      const raw = item as WsTrade;
+      const market = this.marketOfWs(raw.symbol);
+      const symbol = market?.symbol ?? raw.symbol;
+      if (symbol === undefined) continue;
+      // trade_id counts up per book: a snapshot replayed after a reconnect repeats trades already kept
+      const id = Number(raw.trade_id);
+      if (Number.isFinite(id)) {
+        const last = this.lastTradeId.get(symbol);
+        if (last !== undefined && id <= last) continue;
+        this.lastTradeId.set(symbol, id);
+      }
+      this.tradeCache(symbol).push(parseWsTrade(raw, symbol, market));
+      touched.add(symbol);
+    }
+    for (const symbol of touched) {
+      const hash = `trades:${symbol}`;
+      if (!this.streams.hasWaiters(hash)) continue;
+      const cache = this.tradeCache(symbol);
+      const fresh = cache.newSince(this.cursors.get(hash) ?? 0);
+      this.cursors.set(hash, cache.appended);
+      this.streams.resolve(hash, fresh);
+    }
+  }
+
+  private onTicker(frame: Frame): void {
+    for (const item of frame.data ?? []) {
+      const raw = item as WsTicker;
+      const market = this.marketOfWs(raw.symbol);
+      const symbol = market?.symbol ?? raw.symbol;
+      if (symbol === undefined) continue;
+      const ticker = parseWsTicker(raw, symbol, market);
+      this.streams.resolve(`ticker:${symbol}`, ticker);
+      for (const [hash, members] of this.tickerGroups) {
+        if (members.includes(symbol)) this.streams.resolve(hash, { [symbol]: ticker } satisfies Tickers);
+      }
+    }
+  }
+
+  private onCandles(frame: Frame): void {
+    const touched = new Set<string>();
+    for (const item of frame.data ?? []) {
+      const raw = item as WsCandle;
+      const symbol = this.symbolOfWs(raw.symbol);
+      const tf = this.timeframeOf(raw.interval);
+      if (symbol === undefined || tf === undefined) continue;
+      const hash = `ohlcv:${symbol}:${tf}`;
+      const cache = this.candles.get(hash);
+      if (cache === undefined) continue;
+      const candle = parseWsCandle(raw);
+      cache.upsert(candle[0], candle);
+      let pending = this.candlesPending.get(hash);
+      if (pending === undefined) this.candlesPending.set(hash, (pending = new Set()));
+      pending.delete(candle[0]);
+      pending.add(candle[0]);
+      // bounded like the cache: the oldest pending open times go first
+      if (pending.size > this.limits.ohlcv) pending.delete(pending.values().next().value!);
+      touched.add(hash);
+    }
+    for (const hash of touched) {
+      if (!this.streams.hasWaiters(hash)) continue;
+      const cache = this.candles.get(hash)!;
+      const pending = this.candlesPending.get(hash)!;
+      const rows: OHLCV[] = [];
+      for (const ts of [...pending].sort((a, b) => a - b)) {
+        const c = cache.get(ts);
+        if (c !== undefined) rows.push(c);
+      }
+      pending.clear();
+      this.streams.resolve(hash, rows);
+    }
+  }
+
+  private timeframeOf(interval: number | undefined): string | undefined {
+    if (interval === undefined) return undefined;
+    for (const [tf, id] of Object.entries(this.exchange.timeframes)) if (Number(id) === interval) return tf;
+    return undefined;
+  }
+
+  private onExecutions(frame: Frame): void {
+    const snapshot = frame.type === 'snapshot';
+    const orderSymbols = new Set<string>();
+    const tradeSymbols = new Set<string>();
+    const codeOf = (id: string | undefined): string | undefined => this.exchange.safeCurrencyCode(id);
+    for (const item of frame.data ?? []) {
+      const raw = item as WsExecution;
+      const known = raw.order_id === undefined ? undefined : this.orderStates.get(raw.order_id);
+      const market = this.marketOfWs(raw.symbol ?? known?.raw.symbol);
+      const symbol = market?.symbol ?? raw.symbol ?? known?.raw.symbol;
+      const at = parse8601(raw.timestamp);
+      const isFill = raw.exec_type === 'trade';
+      if (isFill && raw.exec_id !== undefined && this.execIds.get(raw.exec_id) === undefined) {
+        this.execIds.upsert(raw.exec_id, true);
+        this.myTrades.push(parseWsMyTrade(raw, symbol, codeOf, market));
+        if (symbol !== undefined) tradeSymbols.add(symbol);
+        tradeSymbols.add('');
+      }
+      // Fills from the snapshot's trade history belong to orders long gone: only known orders take them.
+      if (raw.order_id === undefined || (isFill && known === undefined && snapshot)) continue;
+      const state: OrderState = known ?? { raw: {}, created: at, lastTrade: undefined };
+      state.raw = { ...state.raw, ...raw };
+      if (isFill && at !== undefined) state.lastTrade = at;
+      this.orderStates.upsert(raw.order_id, state);
+      this.orderUpdates.push(parseWsOrder(state.raw, symbol, state, market));
+      if (symbol !== undefined) orderSymbols.add(symbol);
+      orderSymbols.add('');
+    }
+    for (const s of orderSymbols) this.flushSince(s === '' ? 'orders' : `orders:${s}`, this.orderUpdates, s, true);
+    for (const s of tradeSymbols) this.flushSince(s === '' ? 'mytrades' : `mytrades:${s}`, this.myTrades, s, false);
+  }
+
+  /** Resolves `hash` with what the cache took since its last resolution (for one symbol, or all when ''). */
+  private flushSince<T extends { symbol: string | undefined; id?: string | undefined }>(
+    hash: string,
+    cache: RingCache<T>,
+    symbol: string,
+    latestPerId: boolean,
+  ): void {
+    if (!this.streams.hasWaiters(hash)) return;
+    let fresh = cache.newSince(this.cursors.get(hash) ?? 0);
+    if (symbol !== '') fresh = fresh.filter((x) => x.symbol === symbol);
+    this.cursors.set(hash, cache.appended);
+    if (latestPerId) {
+      // an order updated twice since the last call appears once, in its latest state
+      const byId = new Map<string | undefined, T>();
+      for (const x of fresh) {
+        byId.delete(x.id);
+        byId.set(x.id, x);
+      }
+      fresh = [...byId.values()];
+    }
+    if (fresh.length > 0) this.streams.resolve(hash, fresh);
+  }
+
+  private onBalances(frame: Frame): void {
+    if (frame.type === 'snapshot') this.totals.clear();
+    for (const item of frame.data ?? []) {
+      const raw = item as WsBalance;
+      const code = this.exchange.safeCurrencyCode(raw.asset);
+      const total = toDecimal(raw.balance);
+      if (code !== undefined && total !== undefined) this.totals.set(code, total);
+    }
+    this.streams.resolve('balance', parseWsBalances(this.totals, frame));
+  }
+
+  // ---- ending streams ----
+
+  protected override subscriptionKey(method: WatchMethod, args: unknown[]): string | undefined {
+    const symbol = typeof args[0] === 'string' ? args[0] : undefined;
+    if (method === 'watchOHLCV' && symbol !== undefined) {
+      return `ohlcv:${symbol}:${typeof args[1] === 'string' ? args[1] : '1m'}`;
+    }
+    if (method === 'watchBalance') return 'balances';
+    if (method === 'watchOrders' || method === 'watchMyTrades') return 'executions';
+    return super.subscriptionKey(method, args);
+  }
+
+  override unwatch(method: WatchMethod, args: unknown[]): void {
+    if (method === 'watchTickers') {
+      const symbols = Array.isArray(args[0]) ? (args[0] as unknown[]).filter((s) => typeof s === 'string') : [];
+      const hash = `tickers:${[...new Set(symbols)].sort().join(',')}`;
+      this.tickerGroups.delete(hash);
+      for (const s of symbols) if (!this.streams.hasWaiters(`ticker:${s}`)) this.stop(`ticker:${s}`);
+      return;
+    }
+    // orders and fills share one subscription: it stays while the other is watched
+    if (method === 'watchOrders' && this.anyWaiting('mytrades')) return;
+    if (method === 'watchMyTrades' && this.anyWaiting('orders')) return;
+    const key = this.subscriptionKey(method, args);
+    if (key === undefined) return;
+    this.stop(key);
+  }
+
+  private anyWaiting(hash: string): boolean {
+    return (
+      this.streams.hasWaiters(hash) ||
+      [...this.cursors.keys()].some((h) => h.startsWith(`${hash}:`) && this.streams.hasWaiters(h))
+    );
+  }
+
+  private stop(key: string): void {
+    this.streams.unsubscribe(key);
+    this.forget(key);
+    const symbol = this.bookSymbolOfKey(key);
+    if (symbol !== undefined) this.books.delete(symbol);
+  }
+
+  override close(): void {
+    super.close();
+    this.keyOfReq.clear();
+    this.topics.clear();
+    this.cursors.clear();
+    this.tickerGroups.clear();
+    this.candles.clear();
+    this.candlesPending.clear();
+    this.orderStates.clear();
+    this.orderUpdates.clear();
+    this.myTrades.clear();
+    this.execIds.clear();
+    this.totals.clear();
+  }
+}
+
+/** Applies levels in the order sent (one message may change a level twice); a quantity of 0 removes the level. */
+function applyLevels(side: BookSide, levels: WsLevel[] | undefined, priceDecimals: number, qtyDecimals: number): void {
+  if (levels === undefined) return;
+  for (const l of levels) {
+    if (l.price === undefined || l.qty === undefined) continue;
+    const price = typeof l.price === 'number' ? l.price : Number(l.price);
+    const qty = typeof l.qty === 'number' ? l.qty : Number(l.qty);
+    if (!Number.isFinite(price) || !Number.isFinite(qty)) continue;
+    side.set(price, qty, wireText(l.price, priceDecimals), wireText(l.qty, qtyDecimals));
+  }
+}
