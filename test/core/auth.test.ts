@@ -23,6 +23,9 @@ import {
   urlencodeRaw,
   utf8,
   uuid,
+  hmacKeccak256,
+  keccak256,
+  keccak256Bytes,
 } from '../../src/core/auth/index.js';
 
 const concat = (...parts: Uint8Array[]): Uint8Array => {
@@ -97,8 +100,8 @@ describe('hash', () => {
   });
 
   it('hash: keccak256 of empty string', () => {
-    expect(hash('', 'keccak256')).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
-    expect(bytesToHex(hashBytes(new Uint8Array(0), 'keccak256'))).toBe(
+    expect(keccak256('')).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
+    expect(bytesToHex(keccak256Bytes(new Uint8Array(0)))).toBe(
       'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
     );
   });
@@ -154,10 +157,9 @@ describe('hmac', () => {
       ipad[i] = b ^ 0x36;
       opad[i] = b ^ 0x5c;
     });
-    const inner = hashBytes(concat(ipad, utf8(data)), 'keccak256');
-    const expected = bytesToHex(hashBytes(concat(opad, inner), 'keccak256'));
-    expect(hmac(data, key, 'keccak256')).toBe(expected);
-    expect(bytesToHex(hmacBytes(data, key, 'keccak256'))).toBe(expected);
+    const inner = keccak256Bytes(concat(ipad, utf8(data)));
+    const expected = bytesToHex(keccak256Bytes(concat(opad, inner)));
+    expect(bytesToHex(hmacKeccak256(data, key))).toBe(expected);
   });
 
   it('hmac: md5, sha1 and sha3-256 are supported', () => {
@@ -249,7 +251,7 @@ describe('ecdsa', () => {
   it('ecdsa: secp256k1 recovers signer', () => {
     const message = 'hello unifex';
     const sig = ecdsaSign(message, privHex, 'secp256k1', { prehash: 'keccak256' });
-    const digest = hashBytes(message, 'keccak256');
+    const digest = keccak256Bytes(message);
     const pub = secp256k1.getPublicKey(hexToBytes(privHex));
     const compact = hexToBytes(sig.r + sig.s);
     expect(sig.r).toMatch(/^[0-9a-f]{64}$/);

@@ -1,13 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToBase64, bytesToHex, fromBuffer, toBytes } from './encoding.js';
+import { bytesToBase64, bytesToHex, fromBuffer } from './encoding.js';
 
-export type HashAlgo = 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'md5' | 'sha3-256' | 'keccak256';
+/** What node:crypto computes natively; keccak256 is in keccak.ts. */
+export type HashAlgo = 'sha1' | 'sha256' | 'sha384' | 'sha512' | 'md5' | 'sha3-256';
 
-// Node names for everything node:crypto implements natively. keccak256 (pre-standard SHA-3 padding) is not in
-// OpenSSL, so it goes through @noble/hashes.
-const NODE_ALGOS: Readonly<Record<Exclude<HashAlgo, 'keccak256'>, string>> = {
+const NODE_ALGOS: Readonly<Record<HashAlgo, string>> = {
   sha1: 'sha1',
   sha256: 'sha256',
   sha384: 'sha384',
@@ -30,7 +27,6 @@ function encode(bytes: Uint8Array, enc: 'hex' | 'base64'): string {
 
 /** Raw message digest. Strings are hashed as UTF-8. */
 export function hashBytes(data: string | Uint8Array, algo: HashAlgo = 'sha256'): Uint8Array {
-  if (algo === 'keccak256') return keccak_256(toBytes(data));
   return fromBuffer(createHash(nodeAlgo(algo)).update(data).digest());
 }
 
@@ -41,7 +37,6 @@ export function hash(data: string | Uint8Array, algo: HashAlgo = 'sha256', enc: 
 
 /** Raw HMAC. Strings (data and key) are UTF-8. */
 export function hmacBytes(data: string | Uint8Array, key: string | Uint8Array, algo: HashAlgo = 'sha256'): Uint8Array {
-  if (algo === 'keccak256') return nobleHmac(keccak_256, toBytes(key), toBytes(data));
   return fromBuffer(createHmac(nodeAlgo(algo), key).update(data).digest());
 }
 

@@ -9,6 +9,7 @@ export {
 } from './encoding.js';
 export { hash, hashBytes, hmac, hmacBytes, type HashAlgo } from './hash.js';
 export { jwt, type JwtAlg } from './jwt.js';
+export { hmacKeccak256, keccak256, keccak256Bytes } from './keccak.js';
 export { randomHex, uuid } from './random.js';
 export { redactSecrets } from './redact.js';
 export { ecdsaSign, ed25519Sign, rsaSign, type EcdsaSignature } from './sign.js';

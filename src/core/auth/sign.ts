@@ -2,6 +2,7 @@ import { sign as nodeSign, type KeyObject } from 'node:crypto';
 import { base64ToBytes, bytesToHex, hexToBytes, isHexOfLength, toBuffer, toBytes } from './encoding.js';
 import { p256, secp256k1 } from './curves.js';
 import { hashBytes, type HashAlgo } from './hash.js';
+import { keccak256Bytes } from './keccak.js';
 import { assertKeyType, ed25519KeyFromSeed, isPem, privateKeyFromPem } from './keys.js';
 
 function encodeSig(sig: Buffer, enc: 'base64' | 'hex'): string {
@@ -80,14 +81,14 @@ export function ecdsaSign(
   digestOrData: string | Uint8Array,
   privateKeyHex: string,
   curve: 'secp256k1' | 'p256',
-  opts: { prehash?: HashAlgo; der?: boolean } = {},
+  opts: { prehash?: HashAlgo | 'keccak256'; der?: boolean } = {},
 ): EcdsaSignature {
   const impl = curve === 'secp256k1' ? secp256k1() : curve === 'p256' ? p256() : undefined;
   if (impl === undefined) throw new TypeError(`ecdsaSign: unsupported curve ${String(curve)}`);
   if (!isHexOfLength(privateKeyHex, 32)) throw new TypeError('ecdsaSign: private key must be 32 bytes of hex');
   let digest: Uint8Array;
   if (opts.prehash !== undefined) {
-    digest = hashBytes(digestOrData, opts.prehash);
+    digest = opts.prehash === 'keccak256' ? keccak256Bytes(digestOrData) : hashBytes(digestOrData, opts.prehash);
   } else if (typeof digestOrData === 'string') {
     try {
       digest = hexToBytes(digestOrData);
