@@ -518,6 +518,26 @@ describe('coinbasepro ws: order book', () => {
     expect(feed.clients[0]!.subs.size).toBe(0);
   });
 
+  it('behavior: ending one stream keeps the product heartbeat another stream of it still needs', async () => {
+    const feed = await bookFeed({ 'BTC-USD': [[BTC_BIDS, BTC_ASKS]] });
+    cleanup.push(feed.close);
+    const { ex } = make(feed);
+    await ex.watchOrderBook('BTC/USD');
+    const trades = ex.stream('trades', 'BTC/USD');
+    const first = trades.next();
+    await until(() => feed.received.some(isSubscribe('BTC-USD', 'matches')));
+    feed.send(match('BTC-USD', 5, 'buy', '1', '10101.50', '2020-01-31T20:03:41Z'));
+    expect((await first).value).toHaveLength(1);
+    await trades.return(undefined);
+    await until(() => feed.received.some(isUnsubscribe('BTC-USD', 'matches')));
+    await sleep(20);
+    expect(feed.received.some(isUnsubscribe('BTC-USD', 'heartbeat'))).toBe(false);
+    expect([...feed.clients[0]!.subs.keys()].sort()).toEqual(['heartbeat', 'level2_batch']);
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.send(l2update('BTC-USD', '2020-01-01T00:00:01.000Z', [['sell', '10102.56', '1']]));
+    expect((await next).asks[1]).toEqual([10102.56, 1]);
+  });
+
   it('behavior: close() rejects pending watches and leaves no timer or socket behind', async () => {
     const feed = await startFeed();
     cleanup.push(feed.close);
@@ -861,6 +881,119 @@ describe('coinbasepro ws: private user channel', () => {
     feed.send(m);
     feed.send({ ...m, trade_id: 11, sequence: 51, size: '1' });
     expect((await next).map((x) => x.id)).toEqual(['11']);
+  });
+
+  it('behavior: stop activation, self-trade prevention shrink and a funds market order fold into orders', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { ...CREDS });
+    const priv = (c: Client) => c.isPrivate;
+    const STOP = 'b9c0f6f6-59a8-4c1b-b1b7-8d8e0f1b7f7a';
+    const MKT = 'dddec984-77a8-460a-b958-66f114b0de9b';
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(
+      {
+        type: 'activate',
+        product_id: 'BTC-USD',
+        timestamp: '1483736448.299000',
+        user_id: '12',
+        profile_id: '30000727-d308-cf50-7b1c-c06deb1934fc',
+        order_id: STOP,
+        stop_type: 'entry',
+        side: 'buy',
+        stop_price: '80',
+        size: '2',
+        funds: '50',
+        private: true,
+      },
+      priv,
+    );
+    expect((await p1)[0]).toMatchObject({
+      id: STOP,
+      side: 'buy',
+      amount: 2,
+      triggerPrice: 80,
+      status: 'open',
+      timestamp: 1483736448299,
+    });
+    const p2 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        type: 'change',
+        reason: 'STP',
+        time: '2014-11-07T08:19:27.028459Z',
+        sequence: 80,
+        order_id: STOP,
+        side: 'buy',
+        product_id: 'BTC-USD',
+        old_size: '2',
+        new_size: '1.5',
+        price: '81',
+      },
+      priv,
+    );
+    expect((await p2)[0]).toMatchObject({ id: STOP, amount: 1.5, remaining: 1.5, filled: 0 });
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        type: 'received',
+        time: '2014-11-09T08:19:27.028459Z',
+        product_id: 'BTC-USD',
+        sequence: 12,
+        order_id: MKT,
+        funds: '3000.234',
+        side: 'buy',
+        order_type: 'market',
+      },
+      priv,
+    );
+    expect((await p3)[0]).toMatchObject({ id: MKT, type: 'market', status: 'open', filled: 0, amount: undefined });
+    const p4 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        type: 'match',
+        trade_id: 77,
+        sequence: 13,
+        maker_order_id: 'f00d',
+        taker_order_id: MKT,
+        time: '2014-11-09T08:19:27.5Z',
+        product_id: 'BTC-USD',
+        size: '2',
+        price: '1000',
+        side: 'sell',
+        taker_user_id: '12',
+        taker_profile_id: '30000727-d308-cf50-7b1c-c06deb1934fc',
+        taker_fee_rate: '0.006',
+      },
+      priv,
+    );
+    expect((await p4)[0]).toMatchObject({ id: MKT, filled: 2, status: 'open' });
+    const p5 = ex.watchOrders('BTC/USD');
+    feed.send(
+      {
+        type: 'done',
+        time: '2014-11-09T08:19:28Z',
+        product_id: 'BTC-USD',
+        sequence: 14,
+        order_id: MKT,
+        reason: 'filled',
+        side: 'buy',
+      },
+      priv,
+    );
+    const [last] = await p5;
+    expect(last).toMatchObject({
+      type: 'market',
+      side: 'buy',
+      status: 'closed',
+      filled: 2,
+      amount: 2,
+      remaining: 0,
+      cost: 2000,
+      average: 1000,
+      fee: { cost: 12, currency: 'USD' },
+    });
   });
 
   it('error: private streams need credentials and a symbol; an authentication failure rejects them', async () => {

@@ -16,7 +16,7 @@ import {
   type BalanceInput,
   type FeeInput,
 } from '../../core/build.js';
-import { dAbs, dAdd, dEq, dGt, dLt, dMul, dSub, toDecimal, toNumber } from '../../core/decimal.js';
+import { dAbs, dAdd, dEq, dLt, dMul, dSub, toDecimal, toNumber } from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
@@ -937,6 +937,8 @@ export interface FeedOrderState {
   status: OrderStatus;
   /** Sums over the matches seen (a stream joined late misses earlier ones). */
   matched: string;
+  /** Followed from its received / activate message: the matches seen are all of them. */
+  fromStart?: boolean;
   matchedCost: string;
   feeCost?: string | undefined;
   timestamp?: number | undefined;
@@ -978,6 +980,7 @@ export function foldFeedOrder(
   switch (e.type) {
     case 'received':
     case 'activate':
+      if (prev === undefined) s.fromStart = true;
       s.timestamp ??= time;
       if (e.client_oid !== undefined && e.client_oid !== '') s.clientOrderId = e.client_oid;
       if (e.order_type !== undefined) s.type = e.order_type;
@@ -991,10 +994,11 @@ export function foldFeedOrder(
       if (e.remaining_size !== undefined) s.remaining = e.remaining_size;
       break;
     case 'change':
+      // Self-trade prevention or a modify: sizes are what rests on the book, so the order shrinks (or grows) by the
+      // same amount.
       if (e.new_size !== undefined) {
-        // A smaller (or larger) order: what is left moves by the same amount.
-        if (s.amount !== undefined && e.old_size !== undefined) s.amount = dSub(e.new_size, dSub(e.old_size, s.amount));
-        if (e.old_size !== undefined && s.remaining !== undefined) s.remaining = e.new_size;
+        if (s.amount !== undefined && e.old_size !== undefined) s.amount = dAdd(s.amount, dSub(e.new_size, e.old_size));
+        s.remaining = e.new_size;
       }
       if (e.new_price !== undefined) s.price = e.new_price;
       break;
@@ -1029,7 +1033,7 @@ export function foldFeedOrder(
 export function parseFeedOrder(s: FeedOrderState, market: Market | undefined): Order {
   let filled: string | undefined;
   if (s.amount !== undefined && s.remaining !== undefined) filled = dSub(s.amount, s.remaining);
-  else if (dGt(s.matched, '0') || s.status !== 'open') filled = s.matched;
+  else if (s.fromStart === true) filled = s.matched;
   // The matches' cost is the order's only when they account for everything filled.
   const cost = filled !== undefined && dEq(filled, s.matched) ? s.matchedCost : undefined;
   return buildOrder(
