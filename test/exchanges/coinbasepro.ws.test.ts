@@ -107,11 +107,12 @@ async function startFeed(script: Script = () => undefined): Promise<Feed> {
 }
 
 // Documented message shapes.
-const snapshot = (product: string, bids: [string, string][], asks: [string, string][]) => ({
+const snapshot = (product: string, bids: [string, string][], asks: [string, string][], time?: string) => ({
   type: 'snapshot',
   product_id: product,
   bids,
   asks,
+  ...(time === undefined ? {} : { time }),
 });
 const l2update = (product: string, time: string, changes: [string, string, string][]) => ({
   type: 'l2update',
@@ -232,7 +233,7 @@ const BTC_ASKS: [string, string][] = [
 ];
 
 /** A feed that answers every book subscribe with a snapshot (the n-th one from `books`, per product). */
-function bookFeed(books: Record<string, [[string, string][], [string, string][]][]>): Promise<Feed> {
+function bookFeed(books: Record<string, [[string, string][], [string, string][]][]>, time?: string): Promise<Feed> {
   const served = new Map<string, number>();
   return startFeed((msg, client) => {
     if (msg['type'] !== 'subscribe') return;
@@ -244,7 +245,7 @@ function bookFeed(books: Record<string, [[string, string][], [string, string][]]
         const n = served.get(p) ?? 0;
         served.set(p, n + 1);
         const [bids, asks] = list[Math.min(n, list.length - 1)]!;
-        client.socket.send(JSON.stringify(snapshot(p, bids, asks)));
+        client.socket.send(JSON.stringify(snapshot(p, bids, asks, time)));
       }
     }
   });
@@ -384,20 +385,24 @@ describe('coinbasepro ws: order book', () => {
     expect(sides(await next)).toEqual(ref.levels());
   });
 
-  it('behavior: an l2update older than the book resyncs it', async () => {
+  it('behavior: an l2update older than the one before resyncs the book (the snapshot time is not compared)', async () => {
     const truth: [string, string][] = [['10097.00', '2']];
-    const feed = await bookFeed({
-      'BTC-USD': [
-        [BTC_BIDS, BTC_ASKS],
-        [truth, BTC_ASKS],
-      ],
-    });
+    // Snapshots stamped after the first batch opened.
+    const feed = await bookFeed(
+      {
+        'BTC-USD': [
+          [BTC_BIDS, BTC_ASKS],
+          [truth, BTC_ASKS],
+        ],
+      },
+      '2020-01-01T00:00:05.020Z',
+    );
     cleanup.push(feed.close);
     const { ex } = make(feed);
     await ex.watchOrderBook('BTC/USD');
     const a = ex.watchOrderBook('BTC/USD');
     feed.send(l2update('BTC-USD', '2020-01-01T00:00:05.000Z', [['buy', '10101.20', '1']]));
-    await a;
+    expect((await a).bids[0]).toEqual([10101.2, 1]);
     const b = ex.watchOrderBook('BTC/USD');
     feed.send(l2update('BTC-USD', '2020-01-01T00:00:04.000Z', [['buy', '10101.30', '1']])); // out of order
     const ref = new RefBook();

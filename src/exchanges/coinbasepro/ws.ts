@@ -18,7 +18,7 @@
  *   - a heartbeat's sequence is lower than the previous one (the feed went back: a failover),
  *   - two heartbeats are further apart than options.ws.heartbeatGap in server time (the feed dropped messages),
  *   - a product's heartbeats stop for options.ws.productStaleAfter while the socket still delivers others,
- *   - an l2update is older than the book, a change cannot be read, or the book crosses.
+ *   - an l2update is older than the one before it, a change cannot be read, or the book crosses.
  * Trades: a trade id that skips ids (or a heartbeat whose last_trade_id is ahead of the trades seen) fetches the
  * missing trades from REST before anything newer is handed out, so watchTrades sees every trade once, in order.
  *
@@ -103,6 +103,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private readonly beats = new Map<string, Beat>();
   /** Symbol -> most levels a waiting caller asked for (Infinity: all), so a publish copies no more than that. */
   private readonly depths = new Map<string, number>();
+  /** Symbol -> time of the last l2update applied since the snapshot (updates must not go back in time). */
+  private readonly updateTimes = new Map<string, number>();
   /** Message hash -> cache position handed out last (newUpdates). */
   private readonly cursors = new Map<string, number>();
   private readonly lastTradeIds = new Map<string, number>();
@@ -262,6 +264,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     if (key.startsWith('book:')) {
       this.books.delete(symbol);
       this.depths.delete(symbol);
+      this.updateTimes.delete(symbol);
     } else if (key.startsWith('trades:')) {
       this.tradeCaches.delete(symbol);
       this.lastTradeIds.delete(symbol);
@@ -333,6 +336,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.topics.clear();
     this.beats.clear();
     this.depths.clear();
+    this.updateTimes.clear();
     this.cursors.clear();
     this.lastTradeIds.clear();
     this.backfills.clear();
@@ -495,6 +499,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     if (market === undefined || !this.topics.has(`book:${market.symbol}`)) return;
     const book = this.book(market.symbol);
     book.reset(asRows(msg['bids']), asRows(msg['asks']), undefined, parse8601(msg['time']));
+    // The snapshot's own time is not compared with the updates: a batch may have opened before it was taken.
+    this.updateTimes.delete(market.symbol);
     this.publish(market.symbol);
   }
 
@@ -506,8 +512,9 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     // Updates before the snapshot (or during a resync) belong to a book that is being replaced.
     if (book === undefined || book.state !== 'live') return;
     const time = parse8601(msg['time']);
-    if (time !== undefined && book.timestamp !== undefined && time < book.timestamp) {
-      this.resync(symbol, `l2update of ${String(msg['time'])} is older than the book`);
+    const previous = this.updateTimes.get(symbol);
+    if (time !== undefined && previous !== undefined && time < previous) {
+      this.resync(symbol, `l2update of ${String(msg['time'])} is older than the one before`);
       return;
     }
     const changes = msg['changes'];
@@ -526,7 +533,10 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       }
       book.update(side, price, size);
     }
-    if (time !== undefined) book.timestamp = time;
+    if (time !== undefined) {
+      book.timestamp = time;
+      this.updateTimes.set(symbol, time);
+    }
     this.publish(symbol);
   }
 
