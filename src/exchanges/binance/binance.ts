@@ -126,6 +126,8 @@ export interface binance extends ImplicitApi<typeof spec.api> {}
 
 export class binance extends Exchange {
   static override spec = spec;
+  /** Streaming lives in ws.ts, loaded by the first watch call. */
+  static override streams = async () => (await import('./ws.js')).binanceStreams;
 
   #ctx: ParseContext | undefined;
 
@@ -271,19 +273,6 @@ export class binance extends Exchange {
     if (orders !== undefined && Number.isFinite(Number(orders))) throttler.sync('orders', { used: Number(orders) });
   }
 
-  /** Markets handed in from outside (stored files, other tools) may lack precision or limits: default them. */
-  override setMarkets(
-    markets: Market[] | Record<string, Market>,
-    currencies?: Currency[] | Record<string, Currency>,
-  ): Record<string, Market> {
-    const list = Array.isArray(markets) ? markets : Object.values(markets);
-    let complete = true;
-    for (const m of list) if (m.precision === undefined || m.limits === undefined) complete = false;
-    if (complete) return super.setMarkets(list, currencies);
-    const fixed = list.map((m) => ({ ...m, precision: m.precision ?? {}, limits: m.limits ?? {} }));
-    return super.setMarkets(fixed, currencies);
-  }
-
   // ---- helpers ----
 
   private get ctx(): ParseContext {
@@ -295,8 +284,13 @@ export class binance extends Exchange {
     return this.#ctx;
   }
 
+  /** Id -> unified name lookups for the parsers (ws.ts parses stream events with them). */
+  get parseContext(): ParseContext {
+    return this.ctx;
+  }
+
   /** The spot market of a symbol; other market types are refused until their sections exist. */
-  private spotMarket(symbol: string, method: string): Market {
+  spotMarket(symbol: string, method: string): Market {
     const market = this.market(symbol);
     if (market.type !== 'spot') {
       throw new NotSupported(`${this.id} ${method}() supports spot markets only, not ${market.type} (${symbol})`, {
@@ -422,10 +416,8 @@ export class binance extends Exchange {
    * capital/config/getall is a signed endpoint: without keys (or on the testnet) there is nothing to ask, and
    * loadMarkets derives the currencies from the markets instead (signalled by resolving undefined).
    */
-  override async fetchCurrencies(params: Dict = {}): Promise<Record<string, Currency>> {
-    if (this.options['fetchCurrencies'] !== true || !this.hasCredentials() || this.sandbox) {
-      return undefined as unknown as Record<string, Currency>;
-    }
+  override async fetchCurrencies(params: Dict = {}): Promise<Record<string, Currency> | undefined> {
+    if (this.options['fetchCurrencies'] !== true || !this.hasCredentials() || this.sandbox) return undefined;
     const raw = (await this.sapiGetCapitalConfigGetall(params)) as RawCoin[];
     const fiatPrecision = String(this.options['defaultFiatWithdrawPrecision'] ?? '0.01');
     const out: Record<string, Currency> = {};

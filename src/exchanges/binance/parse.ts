@@ -654,6 +654,11 @@ const SPOT_ORDER_TYPE: Record<string, string> = {
   TAKE_PROFIT_LIMIT: 'limit',
 };
 
+/** Unified type of a Binance spot order type (LIMIT_MAKER -> limit, STOP_LOSS -> market, ...). */
+export function parseOrderType(rawType: string | undefined): string | undefined {
+  return rawType === undefined ? undefined : (SPOT_ORDER_TYPE[rawType] ?? rawType.toLowerCase());
+}
+
 export function parseOrderStatus(status: string | undefined): OrderStatus | undefined {
   return status === undefined ? undefined : (ORDER_STATUS[status] ?? (status.toLowerCase() as OrderStatus));
 }
@@ -670,7 +675,7 @@ function firstTime(...values: (Num | undefined)[]): number | undefined {
 export function parseOrder(raw: RawOrder, ctx: ParseContext, market?: Market): Order {
   const symbol = raw.symbol !== undefined ? ctx.symbol(raw.symbol) : market?.symbol;
   const rawType = raw.type;
-  const type = rawType === undefined ? undefined : (SPOT_ORDER_TYPE[rawType] ?? rawType.toLowerCase());
+  const type = parseOrderType(rawType);
   const status = parseOrderStatus(raw.status);
   const filled = toDecimal(raw.executedQty) ?? '0';
   // Older orders report a negative cummulativeQuoteQty when the exchange did not track it.
@@ -990,6 +995,266 @@ export function parseStatus(raw: RawSystemStatus): ExchangeStatus {
     url: undefined,
     info: raw,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// websocket streams: market events (web-socket-streams) and the user data stream (user-data-stream). Each event is
+// mapped onto the REST shape of the same data and read by the REST parser; `info` keeps the event as sent.
+
+export interface WsEvent {
+  /** Event type */
+  e: string;
+  /** Event time */
+  E: number;
+}
+
+/** <symbol>@depth@100ms (or @depth): levels changed between update ids U and u, quantities absolute. */
+export interface WsDepthUpdate extends WsEvent {
+  e: 'depthUpdate';
+  s: string;
+  U: number;
+  u: number;
+  b: [string, string][];
+  a: [string, string][];
+}
+
+/** <symbol>@trade */
+export interface WsTrade extends WsEvent {
+  e: 'trade';
+  s: string;
+  t: Num;
+  p: string;
+  q: string;
+  T: Num;
+  /** Was the buyer the maker? */
+  m: boolean;
+  M?: boolean;
+}
+
+/** <symbol>@aggTrade: an aggTrades entry with the event fields. */
+export interface WsAggTrade extends WsEvent, RawAggTrade {
+  e: 'aggTrade';
+  s: string;
+}
+
+export function parseWsTrade(ev: WsTrade | WsAggTrade, ctx: ParseContext, market?: Market): Trade {
+  const trade =
+    ev.e === 'aggTrade'
+      ? parseTrade(ev, ctx, market)
+      : parseTrade({ id: ev.t, price: ev.p, qty: ev.q, time: ev.T, isBuyerMaker: ev.m }, ctx, market);
+  trade.info = ev;
+  return trade;
+}
+
+/** <symbol>@kline_<interval> */
+export interface WsKline extends WsEvent {
+  e: 'kline';
+  s: string;
+  k: {
+    t: number;
+    T: number;
+    s: string;
+    i: string;
+    f: Num;
+    L: Num;
+    o: string;
+    c: string;
+    h: string;
+    l: string;
+    v: string;
+    n: number;
+    /** Is this kline closed? */
+    x: boolean;
+    q: string;
+    V: string;
+    Q: string;
+    B?: string;
+  };
+}
+
+export function parseWsKline(ev: WsKline): OHLCV {
+  const k = ev.k;
+  return parseOHLCV([k.t, k.o, k.h, k.l, k.c, k.v, k.T, k.q, k.n, k.V, k.Q, k.B ?? '0']);
+}
+
+/** <symbol>@ticker and the entries of !ticker@arr: rolling 24 h statistics. */
+export interface WsTicker extends WsEvent {
+  e: '24hrTicker';
+  s: string;
+  p: string;
+  P: string;
+  w: string;
+  /** First trade before the 24 h window (REST: prevClosePrice) */
+  x: string;
+  c: string;
+  Q: string;
+  b: string;
+  B: string;
+  a: string;
+  A: string;
+  o: string;
+  h: string;
+  l: string;
+  v: string;
+  q: string;
+  O: Num;
+  C: Num;
+  F: Num;
+  L: Num;
+  n: Num;
+}
+
+export function parseWsTicker(ev: WsTicker, ctx: ParseContext, market?: Market): Ticker {
+  const ticker = parseTicker(
+    {
+      symbol: ev.s,
+      priceChange: ev.p,
+      priceChangePercent: ev.P,
+      weightedAvgPrice: ev.w,
+      prevClosePrice: ev.x,
+      lastPrice: ev.c,
+      lastQty: ev.Q,
+      bidPrice: ev.b,
+      bidQty: ev.B,
+      askPrice: ev.a,
+      askQty: ev.A,
+      openPrice: ev.o,
+      highPrice: ev.h,
+      lowPrice: ev.l,
+      volume: ev.v,
+      quoteVolume: ev.q,
+      openTime: ev.O,
+      closeTime: ev.C,
+      firstId: ev.F,
+      lastId: ev.L,
+      count: ev.n,
+    },
+    ctx,
+    market,
+  );
+  ticker.info = ev;
+  return ticker;
+}
+
+/** User data stream: every change of an order (x = execution type, X = order status). */
+export interface WsExecutionReport extends WsEvent {
+  e: 'executionReport';
+  s: string;
+  /** Client order id (of the cancel request when canceling) */
+  c: string;
+  S: string;
+  o: string;
+  f: string;
+  q: string;
+  p: string;
+  P: string;
+  F: string;
+  g: Num;
+  /** Original client order id of a canceled order */
+  C: string | null;
+  x: string;
+  X: string;
+  r: string;
+  i: Num;
+  /** Last executed quantity and price, cumulative filled quantity */
+  l: string;
+  z: string;
+  L: string;
+  /** Commission of this execution and its asset */
+  n: string;
+  N: string | null;
+  T: Num;
+  t: Num;
+  w: boolean;
+  /** Was this execution the maker side? */
+  m: boolean;
+  O: Num;
+  /** Cumulative and last quote quantity */
+  Z: string;
+  Y: string;
+  Q: string;
+  W?: Num;
+  V?: string;
+  [k: string]: unknown;
+}
+
+/** The fill a TRADE execution report adds to its order. */
+export function parseWsFill(ev: WsExecutionReport): RawFill {
+  const fill: RawFill = { price: ev.L, qty: ev.l, tradeId: ev.t, commission: ev.n };
+  if (ev.N !== null && ev.N !== '') fill.commissionAsset = ev.N;
+  return fill;
+}
+
+/** An execution report as the order it describes; `fills` are the order's TRADE reports so far. */
+export function parseWsOrder(ev: WsExecutionReport, fills: RawFill[], ctx: ParseContext, market?: Market): Order {
+  const original = ev.C;
+  const raw: RawOrder = {
+    symbol: ev.s,
+    orderId: ev.i,
+    orderListId: ev.g,
+    clientOrderId: original !== null && original !== undefined && original !== '' ? original : ev.c,
+    price: ev.p,
+    origQty: ev.q,
+    executedQty: ev.z,
+    cummulativeQuoteQty: ev.Z,
+    origQuoteOrderQty: ev.Q,
+    status: ev.X,
+    timeInForce: ev.f,
+    type: ev.o,
+    side: ev.S,
+    stopPrice: ev.P,
+    icebergQty: ev.F,
+    time: ev.O,
+    updateTime: ev.T,
+    isWorking: ev.w,
+    fills,
+  };
+  if (ev.W !== undefined) raw.workingTime = ev.W;
+  if (ev.V !== undefined) raw.selfTradePreventionMode = ev.V;
+  const order = parseOrder(raw, ctx, market);
+  order.info = ev;
+  return order;
+}
+
+/** A TRADE execution report as the account's trade. */
+export function parseWsMyTrade(ev: WsExecutionReport, ctx: ParseContext, market?: Market): Trade {
+  const raw: RawTrade = {
+    symbol: ev.s,
+    id: ev.t,
+    orderId: ev.i,
+    orderListId: ev.g,
+    price: ev.L,
+    qty: ev.l,
+    quoteQty: ev.Y,
+    commission: ev.n,
+    time: ev.T,
+    isBuyer: ev.S === 'BUY',
+    isMaker: ev.m,
+  };
+  if (ev.N !== null && ev.N !== '') raw.commissionAsset = ev.N;
+  const trade = parseTrade(raw, ctx, market);
+  trade.type = parseOrderType(ev.o);
+  trade.info = ev;
+  return trade;
+}
+
+/** User data stream: the assets an event may have changed, with their new free and locked amounts. */
+export interface WsAccountPosition extends WsEvent {
+  e: 'outboundAccountPosition';
+  /** Time of the last account update */
+  u: number;
+  B: { a: string; f: string; l: string }[];
+}
+
+/** The balance kept from account positions (asset code -> free and locked decimal strings). */
+export function parseWsBalance(
+  assets: Iterable<[string, { free: string; used: string }]>,
+  info: unknown,
+  timestamp: number | undefined,
+): Balances {
+  const entries: Record<string, BalanceInput> = {};
+  for (const [code, a] of assets) entries[code] = { free: a.free, used: a.used };
+  return buildBalance(entries, info, timestamp);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

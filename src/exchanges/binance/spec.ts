@@ -7,6 +7,8 @@
  *   https://developers.binance.com/docs/binance-spot-api-docs/enums               (order status, types, time in force)
  *   https://developers.binance.com/docs/wallet                                    (sapi: capital/*, asset/*, system/status)
  *   https://developers.binance.com/docs/derivatives/portfolio-margin/account      (papi balance)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams  (market streams, SUBSCRIBE, limits)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream    (listenKey events)
  *
  * Costs: `rateLimit` is 50 ms per cost unit (as CCXT). The spot API allows 6000 REQUEST_WEIGHT per minute, i.e. one
  * weight unit every 10 ms = 0.2 cost units; sapi allows 12 000 IP weight per minute (0.1 per unit) and 180 000 UID
@@ -40,6 +42,12 @@ export const spec = defineSpec({
   countries: [],
   version: 'v3',
   rateLimit: 50,
+  /**
+   * Binance counts weight per minute, so a short burst is within its rules: 50 cost units (250 weight, 4% of the
+   * minute) let a few 1000-level depth snapshots (50 weight each) go out at once when several books start streaming.
+   * The usage headers still stop everything before the minute's limit.
+   */
+  rateLimitCapacity: 50,
   /** The ORDERS limit (100 new orders per 10 s per account) is its own bucket, synced from X-MBX-ORDER-COUNT-10S. */
   rateLimitBuckets: { orders: { rateLimit: 100, capacity: 100 } },
   certified: true,
@@ -63,6 +71,16 @@ export const spec = defineSpec({
       'https://developers.binance.com/docs/binance-spot-api-docs/rest-api',
       'https://developers.binance.com/docs/wallet',
     ],
+    // Market streams on the combined endpoint (events arrive as {stream, data}); the user data stream on the raw one.
+    ws: {
+      public: 'wss://stream.binance.com:9443/stream',
+      private: 'wss://stream.binance.com:9443/ws',
+    },
+    // The spot testnet's streams, used by ws.ts while sandbox mode is on.
+    wsTest: {
+      public: 'wss://stream.testnet.binance.vision/stream',
+      private: 'wss://stream.testnet.binance.vision/ws',
+    },
     api_management: 'https://www.binance.com/en/usercenter/settings/api-management',
     fees: 'https://www.binance.com/en/fee/schedule',
   },
@@ -185,6 +203,15 @@ export const spec = defineSpec({
     createMarketOrderWithCost: true,
     fetchDepositWithdrawFees: true,
     fetchTransactionFees: true,
+    // What ws.ts serves.
+    watchTicker: true,
+    watchTickers: true,
+    watchOrderBook: true,
+    watchTrades: true,
+    watchOHLCV: true,
+    watchBalance: true,
+    watchOrders: true,
+    watchMyTrades: true,
   },
   exceptions: {
     // Binance answers errors as {"code": -1121, "msg": "Invalid symbol."}; messages are matched before codes because
@@ -336,6 +363,13 @@ export const spec = defineSpec({
         '-12014', // more than 1 request in 2 seconds
       ],
       BadRequest: [
+        // Answers of the websocket stream API to SUBSCRIBE / UNSUBSCRIBE ({"code": 2, "msg": "Invalid request: ..."});
+        // REST never uses these small non-negative codes.
+        'Unknown property',
+        '0',
+        '1',
+        '2',
+        '3',
         'Limit orders require GTC for this phase.',
         'This order type is not possible in this trading phase.',
         '-1013', // INVALID_MESSAGE (filter failures)
@@ -622,5 +656,31 @@ export const spec = defineSpec({
     ],
     /** Withdrawal precision of fiat networks, which report 0. */
     defaultFiatWithdrawPrecision: '0.01',
+    /** Streaming (ws.ts). Cache sizes as the core reads them, and Binance's stream settings. */
+    ws: {
+      /** Trades kept per symbol, candles per symbol and timeframe, orders and my trades kept. */
+      trades: 1000,
+      ohlcv: 1000,
+      orders: 1000,
+      /** Levels of the REST depth snapshot a local book starts from, and the most it keeps. */
+      orderBookLimit: 1000,
+      /** Diff depth every 100 ms (<symbol>@depth@100ms) or every 1000 ms (<symbol>@depth). */
+      orderBookRate: 100,
+      /** 'trade' (every trade) or 'aggTrade' (trades aggregated by taker order). */
+      tradesChannel: 'trade',
+      /** Streams per connection (Binance allows 1024). */
+      maxStreamsPerConnection: 1024,
+      /** SUBSCRIBE / UNSUBSCRIBE messages per second and connection (Binance allows 5, pings and pongs included). */
+      subscribeRate: 4,
+      /** Streams named in one SUBSCRIBE message. */
+      streamsPerMessage: 200,
+      /** Client ping frames (the answering pongs prove the socket alive) and silence before a reconnect, ms. */
+      pingInterval: 20_000,
+      staleAfter: 60_000,
+      /** A listenKey lives 60 minutes; it is kept alive with PUT api/v3/userDataStream this often (ms). */
+      listenKeyRefresh: 1_800_000,
+      /** Seed watchBalance with GET api/v3/account after each (re)connect of the user data stream. */
+      fetchBalanceSnapshot: true,
+    },
   },
 });

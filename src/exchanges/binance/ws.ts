@@ -1,0 +1,1080 @@
+/**
+ * Binance spot streams. Written from:
+ *   https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+ *     SUBSCRIBE / UNSUBSCRIBE answered by {"result": null, "id"} or {"code", "msg"}; at most 1024 streams and 5 incoming
+ *     messages a second per connection; the server pings every 20 s; a connection lives 24 h; the diff-depth stream
+ *     and "How to manage a local order book correctly".
+ *   https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream
+ *     listenKey from POST api/v3/userDataStream (valid 60 min, kept alive with PUT), executionReport,
+ *     outboundAccountPosition, listenKeyExpired.
+ *
+ * Order books: the diff-depth stream sends no snapshot. Its events are buffered while a book is not in sync; the REST
+ * snapshot (GET api/v3/depth through the exchange's own fetchOrderBook) is asked for once the stream is live (the
+ * subscription is acknowledged or an event arrived). Events with u <= lastUpdateId are dropped, the first one applied
+ * must straddle lastUpdateId + 1, then every event's U must be the previous u + 1. A gap resynchronises that symbol
+ * alone: its stream stays, a new snapshot is fetched, and its watch calls wait for the rebuilt book.
+ *
+ * Subscribe pacing: the core sends a topic's SUBSCRIBE as soon as the topic is new, and every topic again after a
+ * reconnect; Binance drops a connection that receives more than 5 messages a second. Each connection's send is
+ * therefore wrapped when it opens: SUBSCRIBE / UNSUBSCRIBE messages are queued, merged (many streams per message) and
+ * sent at most `subscribeRate` times a second. A merged message that fails is retried stream by stream, so one bad
+ * stream fails only its own watch calls.
+ */
+import { AuthenticationError, BadResponse, NetworkError, OperationFailed, type ErrorName } from '../../core/errors.js';
+import type { WatchMethod } from '../../core/spec.js';
+import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
+import { filterBySinceLimit } from '../../core/util.js';
+import { KeyedCache, RingCache } from '../../ws/cache.js';
+import type { Connection, ConnectionOptions } from '../../ws/connection.js';
+import { StreamHandler } from '../../ws/handler.js';
+import type { LocalOrderBook } from '../../ws/orderbook.js';
+import type { binance } from './binance.js';
+import {
+  parseWsBalance,
+  parseWsFill,
+  parseWsKline,
+  parseWsMyTrade,
+  parseWsOrder,
+  parseWsTicker,
+  parseWsTrade,
+  type RawFill,
+  type RawSpotAccount,
+  type WsAccountPosition,
+  type WsAggTrade,
+  type WsDepthUpdate,
+  type WsEvent,
+  type WsExecutionReport,
+  type WsKline,
+  type WsTicker,
+  type WsTrade,
+} from './parse.js';
+
+type Method = 'SUBSCRIBE' | 'UNSUBSCRIBE';
+interface StreamOp {
+  method: Method;
+  params: string[];
+}
+const op = (method: Method, stream: string): StreamOp => ({ method, params: [stream] });
+
+/** Subscription key of the user data stream (one per exchange instance). */
+const USER = 'user';
+/** Hash prefixes of the watch calls the user data stream serves. */
+const PRIVATE_HASHES = ['balance', 'orders', 'mytrades'] as const;
+/** Depth events kept while a book waits for its snapshot. */
+const MAX_BUFFER = 5000;
+/** Snapshot failures after which the book's watch calls hear about them (fetching goes on behind them). */
+const REPORT_AFTER_FAILURES = 3;
+
+type TopicKind = 'book' | 'trades' | 'ticker' | 'tickers' | 'ohlcv' | 'user';
+interface Topic {
+  key: string;
+  kind: TopicKind;
+  /** Unified symbol ('' for the all-market tickers and the user data stream). */
+  symbol: string;
+}
+
+interface BookSync {
+  /** Bumped whenever the book is invalidated: a snapshot asked for before that is thrown away. */
+  epoch: number;
+  fetching: boolean;
+  /** Events received while the book waits for a snapshot. */
+  buffer: WsDepthUpdate[];
+  /** False until the first event after the snapshot has been applied (it may straddle; later ones must follow). */
+  bridged: boolean;
+  /** Consecutive snapshot failures (errors, or a snapshot older than the stream). */
+  failures: number;
+  retry: ReturnType<typeof setTimeout> | undefined;
+  /** Deepest level count the waiting watch calls asked for (Infinity: the whole book). */
+  want: number;
+}
+
+interface Outbox {
+  conn: Connection;
+  send: (message: unknown) => void;
+  generation: number;
+  /** Stream -> what to do with it, in arrival order; `solo` streams go in a message of their own. */
+  pending: Map<string, { method: Method; solo: boolean }>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  lastSent: number;
+}
+
+interface SentRequest {
+  method: Method;
+  streams: string[];
+  conn: Connection;
+}
+
+interface OrderState {
+  order: Order;
+  fills: RawFill[];
+  trades: Trade[];
+}
+
+interface BalanceAsset {
+  free: string;
+  used: string;
+  /** Account update time the amounts are from. */
+  time: number;
+}
+
+export class binanceStreams extends StreamHandler<binance> {
+  /** Stream name -> what it carries. */
+  private readonly topics = new Map<string, Topic>();
+  private readonly streamOfKey = new Map<string, string>();
+  private readonly symbolById = new Map<string, string>();
+  private readonly syncs = new Map<string, BookSync>();
+  private readonly outboxes = new Map<Connection, Outbox>();
+  private readonly requests = new Map<number, SentRequest>();
+  private requestId = 0;
+  /** watchTickers(symbols) hashes -> their symbols. */
+  private readonly tickerLists = new Map<string, Set<string>>();
+  /** Trades hash -> the trade cache's `appended` at its last resolution. */
+  private readonly tradeCursors = new Map<string, number>();
+  /** Candles changed since the hash's last resolution, by open time. */
+  private readonly candles = new Map<string, KeyedCache<OHLCV>>();
+  private timeframeById: Map<string, string> | undefined;
+
+  private listenKey: string | undefined;
+  private listenKeyLoading: Promise<string> | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private readonly balances = new Map<string, BalanceAsset>();
+  private balanceWatched = false;
+  private balanceLoaded = false;
+  private balanceLoading: Promise<void> | undefined;
+  private readonly orders = new KeyedCache<OrderState>(this.limits.orders);
+  /** Orders hash -> keys of the orders changed since its last resolution. */
+  private readonly freshOrders = new Map<string, KeyedCache<string>>();
+  private readonly myTrades = new RingCache<Trade>(this.limits.orders);
+  private readonly myTradeCursors = new Map<string, number>();
+  private closed = false;
+
+  // ---- settings ----
+
+  private opt<T>(name: string, fallback: T): T {
+    const ws = this.exchange.options['ws'] as Dict | undefined;
+    const v = ws?.[name];
+    return (v === undefined || v === null ? fallback : v) as T;
+  }
+
+  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
+    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
+      // The server's own pings do not reach the watchdog; pongs to ours do, so a quiet user stream stays alive.
+      pingInterval: this.opt('pingInterval', 20_000),
+      staleAfter: this.opt('staleAfter', 60_000),
+    };
+    const connectTimeout = this.opt<number | undefined>('connectTimeout', undefined);
+    if (connectTimeout !== undefined) out.connectTimeout = connectTimeout;
+    const backoff = this.opt<ConnectionOptions['backoff']>('backoff', undefined);
+    if (backoff !== undefined) out.backoff = backoff;
+    return out;
+  }
+
+  protected override maxTopicsPerConnection(): number {
+    return this.opt('maxStreamsPerConnection', 1024);
+  }
+
+  /** Sandbox mode streams from the spot testnet (spec.urls.wsTest). */
+  override wsUrl(name = 'public'): string {
+    if (this.exchange.sandbox) {
+      const url = (this.exchange.urls['wsTest'] as Record<string, string> | undefined)?.[name];
+      if (url !== undefined) return url;
+    }
+    return super.wsUrl(name);
+  }
+
+  private snapshotDepth(): number {
+    return this.opt('orderBookLimit', 1000);
+  }
+
+  // ---- public streams ----
+
+  async watchOrderBook(symbol: string, limit?: number, _params: Dict = {}): Promise<OrderBook> {
+    const market = await this.spot(symbol, 'watchOrderBook');
+    symbol = market.symbol;
+    this.book(symbol, this.snapshotDepth());
+    let sync = this.syncs.get(symbol);
+    if (sync === undefined) {
+      sync = { epoch: 0, fetching: false, buffer: [], bridged: false, failures: 0, retry: undefined, want: 0 };
+      this.syncs.set(symbol, sync);
+    }
+    const wanted = limit === undefined || limit === null ? Infinity : limit;
+    sync.want = Math.max(sync.want, wanted);
+    const rate = this.opt<number>('orderBookRate', 100);
+    const stream = `${market.id.toLowerCase()}@depth${rate === 1000 ? '' : `@${rate}ms`}`;
+    const book = await this.subscribe<OrderBook>(
+      { key: `book:${symbol}`, kind: 'book', symbol },
+      stream,
+      `orderbook:${symbol}`,
+    );
+    if (wanted >= book.bids.length && wanted >= book.asks.length) return book;
+    return { ...book, bids: book.bids.slice(0, wanted), asks: book.asks.slice(0, wanted) };
+  }
+
+  async watchTrades(symbol: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
+    const market = await this.spot(symbol, 'watchTrades');
+    symbol = market.symbol;
+    const hash = `trades:${symbol}`;
+    if (!this.tradeCursors.has(hash)) this.tradeCursors.set(hash, this.tradeCache(symbol).appended);
+    const channel = this.opt<string>('tradesChannel', 'trade');
+    const trades = await this.subscribe<Trade[]>(
+      { key: hash, kind: 'trades', symbol },
+      `${market.id.toLowerCase()}@${channel}`,
+      hash,
+    );
+    return filterBySinceLimit(trades, none(since), none(limit), true);
+  }
+
+  async watchOHLCV(
+    symbol: string,
+    timeframe = '1m',
+    since?: number,
+    limit?: number,
+    _params: Dict = {},
+  ): Promise<OHLCV[]> {
+    const market = await this.spot(symbol, 'watchOHLCV');
+    symbol = market.symbol;
+    const interval = this.exchange.timeframeId(timeframe);
+    const hash = `ohlcv:${symbol}:${timeframe}`;
+    if (!this.candles.has(hash)) this.candles.set(hash, new KeyedCache<OHLCV>(this.limits.ohlcv));
+    const rows = await this.subscribe<OHLCV[]>(
+      { key: hash, kind: 'ohlcv', symbol },
+      `${market.id.toLowerCase()}@kline_${interval}`,
+      hash,
+    );
+    since = none(since);
+    limit = none(limit);
+    const out = since === undefined ? rows : rows.filter((r) => r[0] >= since);
+    return limit === undefined ? out : out.slice(-limit);
+  }
+
+  async watchTicker(symbol: string, _params: Dict = {}): Promise<Ticker> {
+    const market = await this.spot(symbol, 'watchTicker');
+    symbol = market.symbol;
+    return this.subscribe<Ticker>(
+      { key: `ticker:${symbol}`, kind: 'ticker', symbol },
+      `${market.id.toLowerCase()}@ticker`,
+      `ticker:${symbol}`,
+    );
+  }
+
+  /** Without symbols: every market (!ticker@arr); with symbols: their <symbol>@ticker streams. */
+  async watchTickers(symbols?: string[], _params: Dict = {}): Promise<Tickers> {
+    await this.exchange.loadMarkets();
+    if (symbols === undefined || symbols === null || symbols.length === 0) {
+      return this.subscribe<Tickers>({ key: 'tickers:all', kind: 'tickers', symbol: '' }, '!ticker@arr', 'tickers');
+    }
+    const markets: Market[] = [];
+    for (const s of symbols) markets.push(await this.spot(s, 'watchTickers'));
+    const list = [...new Set(markets.map((m) => m.symbol))].sort();
+    const hash = `tickers:${list.join(',')}`;
+    this.tickerLists.set(hash, new Set(list));
+    const calls = markets.map((m) =>
+      this.subscribe<Tickers>(
+        { key: `ticker:${m.symbol}`, kind: 'ticker', symbol: m.symbol },
+        `${m.id.toLowerCase()}@ticker`,
+        hash,
+      ),
+    );
+    // Each call waits on the same hash and settles with the same value: one is returned, the others only subscribe.
+    for (const c of calls.slice(1)) c.catch(() => undefined);
+    return calls[0]!;
+  }
+
+  // ---- private streams (the user data stream) ----
+
+  async watchBalance(_params: Dict = {}): Promise<Balances> {
+    this.balanceWatched = true;
+    const result = this.watchUser<Balances>('balance');
+    if (this.opt('fetchBalanceSnapshot', true) && !this.balanceLoaded) this.loadBalanceSnapshot();
+    return result;
+  }
+
+  async watchOrders(symbol?: string, since?: number, limit?: number, _params: Dict = {}): Promise<Order[]> {
+    const market = symbol === undefined || symbol === null ? undefined : await this.spot(symbol, 'watchOrders');
+    const hash = market === undefined ? 'orders' : `orders:${market.symbol}`;
+    if (!this.freshOrders.has(hash)) this.freshOrders.set(hash, new KeyedCache<string>(this.limits.orders));
+    const orders = await this.watchUser<Order[]>(hash);
+    return filterBySinceLimit(orders, none(since), none(limit), true);
+  }
+
+  async watchMyTrades(symbol?: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
+    const market = symbol === undefined || symbol === null ? undefined : await this.spot(symbol, 'watchMyTrades');
+    const hash = market === undefined ? 'mytrades' : `mytrades:${market.symbol}`;
+    if (!this.myTradeCursors.has(hash)) this.myTradeCursors.set(hash, this.myTrades.appended);
+    const trades = await this.watchUser<Trade[]>(hash);
+    return filterBySinceLimit(trades, none(since), none(limit), true);
+  }
+
+  private async watchUser<T>(hash: string): Promise<T> {
+    await this.exchange.loadMarkets();
+    await (this.listenKey ?? this.obtainListenKey());
+    const key = this.listenKey!;
+    const stream = this.streams.isSubscribed(USER) ? undefined : key;
+    if (stream !== undefined) {
+      this.topics.set(stream, { key: USER, kind: 'user', symbol: '' });
+      this.streamOfKey.set(USER, stream);
+    }
+    return this.streams.watch<T>(
+      {
+        key: USER,
+        url: this.wsUrl('private'),
+        subscribe: op('SUBSCRIBE', key),
+        unsubscribe: op('UNSUBSCRIBE', key),
+        private: true,
+      },
+      hash,
+    );
+  }
+
+  /** POST api/v3/userDataStream: the active listenKey (a new one when none is active), valid 60 more minutes. */
+  private obtainListenKey(): Promise<string> {
+    this.listenKeyLoading ??= (async () => {
+      try {
+        const res = (await this.exchange.publicPostUserDataStream()) as { listenKey?: string } | undefined;
+        const key = res?.listenKey;
+        if (typeof key !== 'string' || key === '') {
+          throw new AuthenticationError(`${this.exchange.id} userDataStream answered without a listenKey`, {
+            exchange: this.exchange.id,
+          });
+        }
+        if (this.closed) return key;
+        this.setListenKey(key);
+        this.startKeepAlive();
+        return key;
+      } finally {
+        this.listenKeyLoading = undefined;
+      }
+    })();
+    return this.listenKeyLoading;
+  }
+
+  /** Points the user data subscription at `key` (sent on the next (re)subscribe). */
+  private setListenKey(key: string): void {
+    const old = this.listenKey;
+    this.listenKey = key;
+    if (old === key) return;
+    if (old !== undefined && this.topics.get(old)?.kind === 'user') this.topics.delete(old);
+    const sub = this.streams.subscription(USER);
+    if (sub === undefined) return;
+    this.topics.set(key, { key: USER, kind: 'user', symbol: '' });
+    this.streamOfKey.set(USER, key);
+    sub.subscribe = op('SUBSCRIBE', key);
+    sub.unsubscribe = op('UNSUBSCRIBE', key);
+  }
+
+  private startKeepAlive(): void {
+    if (this.keepAlive !== undefined) return;
+    this.keepAlive = setInterval(() => void this.pingListenKey(), this.opt('listenKeyRefresh', 1_800_000));
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  /** PUT api/v3/userDataStream. A key Binance no longer knows (-1125) is replaced; network trouble waits a round. */
+  private async pingListenKey(): Promise<void> {
+    const key = this.listenKey;
+    if (key === undefined) return;
+    try {
+      await this.exchange.publicPutUserDataStream({ listenKey: key });
+    } catch (e) {
+      if (this.closed || key !== this.listenKey) return;
+      if (e instanceof AuthenticationError) await this.renewListenKey();
+    }
+  }
+
+  /** The listenKey expired: take a new one and subscribe to it on the live connection. */
+  private async renewListenKey(): Promise<void> {
+    const old = this.listenKey;
+    this.listenKey = undefined;
+    if (old !== undefined && this.topics.get(old)?.kind === 'user') this.topics.delete(old);
+    try {
+      await this.obtainListenKey();
+    } catch (e) {
+      if (!this.closed) this.failUser(e);
+      return;
+    }
+    const sub = this.streams.subscription(USER);
+    if (sub === undefined || this.closed) return;
+    // The expired key is gone on the server's side already: subscribe the new one only.
+    const unsubscribe = sub.unsubscribe;
+    delete sub.unsubscribe;
+    this.streams.resubscribe(USER);
+    if (unsubscribe !== undefined) sub.unsubscribe = unsubscribe;
+  }
+
+  /** The user data stream cannot go on: its watch calls hear why, and the next call starts it afresh. */
+  private failUser(error: unknown): void {
+    this.stopKeepAlive();
+    const sub = this.streams.subscription(USER);
+    if (sub !== undefined) {
+      delete sub.unsubscribe;
+      this.streams.unsubscribe(USER);
+    }
+    if (this.listenKey !== undefined) this.topics.delete(this.listenKey);
+    this.streamOfKey.delete(USER);
+    this.listenKey = undefined;
+    this.balanceLoaded = false;
+    for (const prefix of PRIVATE_HASHES) this.streams.rejectMatching(prefix, error);
+  }
+
+  /** GET api/v3/account seeds the balance; an asset already updated by a newer event keeps the event's amounts. */
+  private loadBalanceSnapshot(): void {
+    this.balanceLoading ??= (async () => {
+      try {
+        const raw = (await this.exchange.privateGetAccount()) as RawSpotAccount;
+        if (this.closed) return;
+        const time = Number(raw.updateTime ?? 0);
+        const ctx = this.exchange.parseContext;
+        for (const b of raw.balances ?? []) {
+          const code = ctx.code(b.asset);
+          const prev = this.balances.get(code);
+          if (prev === undefined || prev.time <= time) this.balances.set(code, { free: b.free, used: b.locked, time });
+        }
+        this.balanceLoaded = true;
+      } catch (e) {
+        this.streams.reject('balance', e);
+      } finally {
+        this.balanceLoading = undefined;
+      }
+    })();
+  }
+
+  // ---- connections ----
+
+  /** Every (re)connect: pace this socket's subscribe messages; a reconnected user stream checks its listenKey. */
+  protected override async onConnected(conn: Connection): Promise<void> {
+    this.installOutbox(conn);
+    if (conn.url !== this.wsUrl('private') || !this.streams.isSubscribed(USER)) return;
+    if (conn.generation <= 1 && this.listenKey !== undefined) return;
+    try {
+      // POST answers the active key (or a new one when it expired while the socket was down).
+      this.listenKey = undefined;
+      await this.obtainListenKey();
+    } catch (e) {
+      // Public topics sharing this socket still get subscribed.
+      this.failUser(e);
+      return;
+    }
+    if (this.balanceWatched && this.opt('fetchBalanceSnapshot', true)) this.loadBalanceSnapshot();
+  }
+
+  /** A dropped socket: its books wait for a new snapshot (asked once the new socket's stream is live). */
+  protected override onReconnect(conn: Connection, keys: string[]): void {
+    super.onReconnect(conn, keys);
+    for (const key of keys) {
+      const symbol = this.bookSymbolOfKey(key);
+      const sync = symbol === undefined ? undefined : this.syncs.get(symbol);
+      if (sync !== undefined) restart(sync);
+      if (key === USER) this.balanceLoaded = false;
+    }
+    const box = this.outboxes.get(conn);
+    if (box !== undefined) {
+      box.pending.clear();
+      if (box.timer !== undefined) clearTimeout(box.timer);
+      box.timer = undefined;
+    }
+  }
+
+  /** Wraps the connection's send so that SUBSCRIBE / UNSUBSCRIBE messages are merged and paced. */
+  private installOutbox(conn: Connection): void {
+    if (this.outboxes.has(conn)) return;
+    const send = conn.send.bind(conn);
+    const box: Outbox = { conn, send, generation: conn.generation, pending: new Map(), timer: undefined, lastSent: 0 };
+    this.outboxes.set(conn, box);
+    conn.send = (message: unknown): void => {
+      if (!isStreamOp(message)) {
+        send(message);
+        return;
+      }
+      if (conn.status !== 'connected') {
+        throw new NetworkError(`${this.exchange.id} ${conn.url} is not connected`, { exchange: this.exchange.id });
+      }
+      this.enqueue(box, message.method, message.params, false);
+    };
+  }
+
+  private enqueue(box: Outbox, method: Method, streams: readonly string[], solo: boolean): void {
+    if (box.generation !== box.conn.generation) {
+      box.pending.clear();
+      box.generation = box.conn.generation;
+    }
+    for (const stream of streams) {
+      const prev = box.pending.get(stream);
+      // Subscribing and unsubscribing a stream before either is sent leaves the server as it is.
+      if (prev !== undefined && prev.method !== method) box.pending.delete(stream);
+      else box.pending.set(stream, { method, solo: solo || prev?.solo === true });
+    }
+    this.scheduleFlush(box);
+  }
+
+  private scheduleFlush(box: Outbox): void {
+    if (box.pending.size === 0 || box.timer !== undefined || this.closed) return;
+    const interval = 1000 / this.opt('subscribeRate', 4);
+    // A burst of topics (a reconnect, several watch calls in one tick) leaves in one message after this tick.
+    const wait = Math.max(0, box.lastSent + interval - Date.now());
+    box.timer = setTimeout(() => {
+      box.timer = undefined;
+      this.flush(box);
+    }, wait);
+  }
+
+  private flush(box: Outbox): void {
+    const conn = box.conn;
+    if (this.closed || conn.status !== 'connected' || box.generation !== conn.generation) {
+      box.pending.clear();
+      return;
+    }
+    const max = this.opt('streamsPerMessage', 200);
+    let method: Method | undefined;
+    const streams: string[] = [];
+    for (const [stream, next] of box.pending) {
+      if (method === undefined) {
+        method = next.method;
+        streams.push(stream);
+        box.pending.delete(stream);
+        if (next.solo) break;
+        continue;
+      }
+      if (streams.length >= max) break;
+      if (next.method === method && !next.solo) {
+        streams.push(stream);
+        box.pending.delete(stream);
+      }
+    }
+    if (method === undefined) return;
+    const id = ++this.requestId;
+    this.requests.set(id, { method, streams, conn });
+    if (this.requests.size > 1000) this.requests.delete(this.requests.keys().next().value!);
+    try {
+      box.send({ method, params: streams, id });
+    } catch {
+      // The socket went away: the reconnect sends every topic again.
+      box.pending.clear();
+      return;
+    }
+    box.lastSent = Date.now();
+    this.scheduleFlush(box);
+  }
+
+  // ---- messages ----
+
+  handleMessage(data: unknown, conn: Connection): void {
+    if (Array.isArray(data)) {
+      this.onTickers(data as WsTicker[], true);
+      return;
+    }
+    if (data === null || typeof data !== 'object') return;
+    const msg = data as Dict;
+    let payload: unknown = msg;
+    if (typeof msg['stream'] === 'string' && 'data' in msg) {
+      // Combined stream: {"stream": "<streamName>", "data": <rawPayload>}
+      payload = msg['data'];
+      if (Array.isArray(payload)) {
+        this.onTickers(payload as WsTicker[], true);
+        return;
+      }
+    } else if ('id' in msg && !('e' in msg)) {
+      this.onReply(msg, conn);
+      return;
+    }
+    if (payload === null || typeof payload !== 'object') return;
+    const ev = payload as WsEvent;
+    switch (ev.e) {
+      case 'depthUpdate':
+        this.onDepth(ev as WsDepthUpdate);
+        return;
+      case 'trade':
+      case 'aggTrade':
+        this.onTrade(ev as WsTrade | WsAggTrade);
+        return;
+      case 'kline':
+        this.onKline(ev as WsKline);
+        return;
+      case '24hrTicker':
+        this.onTickers([ev as WsTicker], false);
+        return;
+      case 'executionReport':
+        this.onExecutionReport(ev as WsExecutionReport);
+        return;
+      case 'outboundAccountPosition':
+        this.onAccountPosition(ev as WsAccountPosition);
+        return;
+      case 'listenKeyExpired':
+        void this.renewListenKey();
+        return;
+      case 'serverShutdown':
+        conn.restart('server shutting down');
+        return;
+    }
+  }
+
+  /** {"result": null, "id"} acknowledges a request; {"code", "msg", "id"} (or {"error": {...}, "id"}) refuses it. */
+  private onReply(msg: Dict, _conn: Connection): void {
+    const id = Number(msg['id']);
+    const req = this.requests.get(id);
+    if (req === undefined) return;
+    this.requests.delete(id);
+    const failure = (msg['error'] ?? ('code' in msg ? msg : undefined)) as
+      { code?: unknown; msg?: unknown } | undefined;
+    if (failure === undefined) {
+      if (req.method !== 'SUBSCRIBE') return;
+      for (const stream of req.streams) {
+        const topic = this.topics.get(stream);
+        // The stream is live: its events are being buffered, so the snapshot can be taken.
+        if (topic?.kind === 'book') this.fetchSnapshot(topic.symbol);
+      }
+      return;
+    }
+    if (req.method !== 'SUBSCRIBE') return;
+    const box = this.outboxes.get(req.conn);
+    if (req.streams.length > 1 && box !== undefined) {
+      // One bad stream fails the whole message: send each again alone to find it.
+      const alive = req.streams.filter((s) => this.topics.has(s));
+      this.enqueue(box, 'SUBSCRIBE', alive, true);
+      return;
+    }
+    const error = this.wsError(failure);
+    for (const stream of req.streams) this.failTopic(stream, error);
+  }
+
+  private wsError(failure: { code?: unknown; msg?: unknown }): Error {
+    const code = typeof failure.code === 'number' || typeof failure.code === 'string' ? failure.code : undefined;
+    const text = typeof failure.msg === 'string' ? failure.msg : JSON.stringify(failure);
+    const exceptions = this.exchange.spec.exceptions;
+    let name: ErrorName | undefined = exceptions?.exact?.[text];
+    if (name === undefined && exceptions?.broad !== undefined) {
+      for (const needle in exceptions.broad) {
+        if (text.includes(needle)) {
+          name = exceptions.broad[needle];
+          break;
+        }
+      }
+    }
+    if (name === undefined && code !== undefined) name = exceptions?.exact?.[String(code)];
+    return this.exchange.makeError(name ?? 'ExchangeError', text, code);
+  }
+
+  /** A subscription the exchange refused: its watch calls reject with the typed error, the topic is forgotten. */
+  private failTopic(stream: string, error: unknown): void {
+    const topic = this.topics.get(stream);
+    if (topic === undefined) return;
+    if (topic.kind === 'user') {
+      this.failUser(error);
+      return;
+    }
+    const sub = this.streams.subscription(topic.key);
+    if (sub !== undefined) delete sub.unsubscribe; // never subscribed: nothing to undo on the server
+    this.forget(topic.key);
+    const symbol = topic.symbol;
+    switch (topic.kind) {
+      case 'book':
+        this.streams.reject(`orderbook:${symbol}`, error);
+        break;
+      case 'trades':
+      case 'ohlcv':
+        this.streams.reject(topic.key, error);
+        break;
+      case 'ticker':
+        this.streams.reject(`ticker:${symbol}`, error);
+        for (const [hash, list] of this.tickerLists) if (list.has(symbol)) this.streams.reject(hash, error);
+        break;
+      case 'tickers':
+        this.streams.reject('tickers', error);
+        break;
+    }
+  }
+
+  // ---- order books ----
+
+  private onDepth(ev: WsDepthUpdate): void {
+    const symbol = this.symbolOf(ev.s);
+    const book = this.books.get(symbol);
+    const sync = this.syncs.get(symbol);
+    if (book === undefined || sync === undefined) return;
+    if (book.state !== 'live') {
+      sync.buffer.push(ev);
+      if (sync.buffer.length > MAX_BUFFER) sync.buffer.shift();
+      this.fetchSnapshot(symbol);
+      return;
+    }
+    const result = applyDepth(book, sync, ev);
+    if (result === 'gap') {
+      this.resync(symbol, `update ids ${ev.U}..${ev.u} after ${book.nonce}`);
+      // The event after the gap belongs to the next snapshot's replay.
+      sync.buffer.push(ev);
+    } else if (result === 'applied') this.publish(symbol);
+  }
+
+  /** Resolves the book's watch calls (publishBook holds them back while it is not in sync). */
+  private publish(symbol: string): void {
+    const sync = this.syncs.get(symbol);
+    const want = sync?.want ?? 0;
+    const published = this.publishBook(symbol, want === Infinity || want === 0 ? undefined : want);
+    if (published && sync !== undefined && !this.streams.hasWaiters(`orderbook:${symbol}`)) sync.want = 0;
+  }
+
+  /** A gap or a crossed book (via resync): the stream stays, a new snapshot is fetched at once. */
+  protected override requestSnapshot(symbol: string): void {
+    const sync = this.syncs.get(symbol);
+    if (sync === undefined) return;
+    restart(sync);
+    this.fetchSnapshot(symbol);
+  }
+
+  private fetchSnapshot(symbol: string): void {
+    const sync = this.syncs.get(symbol);
+    if (sync === undefined || sync.fetching || sync.retry !== undefined || this.closed) return;
+    if (this.books.get(symbol)?.state !== 'syncing') return;
+    const delay = sync.failures === 0 ? 0 : Math.min(30_000, 250 * 2 ** (sync.failures - 1));
+    if (delay === 0) {
+      this.startFetch(symbol, sync);
+      return;
+    }
+    sync.retry = setTimeout(() => {
+      sync.retry = undefined;
+      this.startFetch(symbol, sync);
+    }, delay);
+  }
+
+  private startFetch(symbol: string, sync: BookSync): void {
+    if (this.closed || sync.fetching || this.syncs.get(symbol) !== sync) return;
+    if (this.books.get(symbol)?.state !== 'syncing') return;
+    sync.fetching = true;
+    const epoch = sync.epoch;
+    this.exchange.fetchOrderBook(symbol, this.snapshotDepth()).then(
+      (snapshot) => {
+        sync.fetching = false;
+        if (this.closed || this.syncs.get(symbol) !== sync) return;
+        if (sync.epoch !== epoch) {
+          // Invalidated meanwhile (a reconnect): start over once the new stream has events.
+          if (sync.buffer.length > 0) this.fetchSnapshot(symbol);
+          return;
+        }
+        this.applySnapshot(symbol, sync, snapshot);
+      },
+      (e: unknown) => {
+        sync.fetching = false;
+        if (this.closed || this.syncs.get(symbol) !== sync || sync.epoch !== epoch) return;
+        this.snapshotFailed(symbol, sync, e);
+      },
+    );
+  }
+
+  private applySnapshot(symbol: string, sync: BookSync, snapshot: OrderBook): void {
+    const book = this.books.get(symbol);
+    if (book === undefined) return;
+    const last = snapshot.nonce;
+    if (last === undefined) {
+      this.snapshotFailed(symbol, sync, new BadResponse(`${this.exchange.id} depth snapshot without lastUpdateId`));
+      return;
+    }
+    const events = sync.buffer.filter((ev) => ev.u > last);
+    sync.buffer = [];
+    const first = events[0];
+    if (first !== undefined && first.U > last + 1) {
+      // The snapshot is older than the first buffered event: it cannot be bridged, ask again.
+      sync.buffer = events;
+      sync.failures++;
+      this.fetchSnapshot(symbol);
+      return;
+    }
+    book.reset(snapshot.bids, snapshot.asks, last, snapshot.timestamp);
+    sync.bridged = false;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if (applyDepth(book, sync, ev) === 'gap') {
+        this.resync(symbol, `update ids ${ev.U}..${ev.u} after ${book.nonce}`);
+        sync.buffer.push(...events.slice(i));
+        return;
+      }
+    }
+    sync.failures = 0;
+    this.publish(symbol);
+  }
+
+  /** Network trouble retries with backoff (watch calls hear of it after a few tries); anything else ends the topic. */
+  private snapshotFailed(symbol: string, sync: BookSync, error: unknown): void {
+    if (error instanceof OperationFailed) {
+      sync.failures++;
+      if (sync.failures >= REPORT_AFTER_FAILURES) this.streams.reject(`orderbook:${symbol}`, error);
+      this.fetchSnapshot(symbol);
+      return;
+    }
+    const stream = this.streamOfKey.get(`book:${symbol}`);
+    if (stream !== undefined) this.failTopic(stream, error);
+    else this.streams.reject(`orderbook:${symbol}`, error);
+  }
+
+  // ---- trades, candles, tickers ----
+
+  private onTrade(ev: WsTrade | WsAggTrade): void {
+    const symbol = this.symbolOf(ev.s);
+    const hash = `trades:${symbol}`;
+    const cursor = this.tradeCursors.get(hash);
+    if (cursor === undefined) return;
+    const cache = this.tradeCache(symbol);
+    cache.push(parseWsTrade(ev, this.exchange.parseContext, this.exchange.markets[symbol]));
+    if (!this.streams.hasWaiters(hash)) return;
+    // Everything since the previous resolution (CCXT's newUpdates), at most the cache.
+    this.tradeCursors.set(hash, cache.appended);
+    this.streams.resolve(hash, cache.newSince(cursor));
+  }
+
+  private onKline(ev: WsKline): void {
+    const symbol = this.symbolOf(ev.s);
+    const hash = `ohlcv:${symbol}:${this.timeframeOf(ev.k.i)}`;
+    const fresh = this.candles.get(hash);
+    if (fresh === undefined) return;
+    const row = parseWsKline(ev);
+    fresh.upsert(row[0], row);
+    if (!this.streams.hasWaiters(hash)) return;
+    const rows = fresh.toArray().sort((a, b) => a[0] - b[0]);
+    fresh.clear();
+    this.streams.resolve(hash, rows);
+  }
+
+  private onTickers(events: WsTicker[], all: boolean): void {
+    const ctx = this.exchange.parseContext;
+    const everything = all && this.streams.hasWaiters('tickers');
+    const out: Tickers = {};
+    const byList = new Map<string, Tickers>();
+    for (const ev of events) {
+      if (ev === null || typeof ev !== 'object' || ev.e !== '24hrTicker') continue;
+      const symbol = this.symbolOf(ev.s);
+      const single = this.streams.hasWaiters(`ticker:${symbol}`);
+      const lists: string[] = [];
+      for (const [hash, list] of this.tickerLists) {
+        if (list.has(symbol) && this.streams.hasWaiters(hash)) lists.push(hash);
+      }
+      if (!everything && !single && lists.length === 0) continue;
+      const ticker = parseWsTicker(ev, ctx, this.exchange.markets[symbol]);
+      if (everything) out[symbol] = ticker;
+      if (single) this.streams.resolve(`ticker:${symbol}`, ticker);
+      for (const hash of lists) {
+        let t = byList.get(hash);
+        if (t === undefined) byList.set(hash, (t = {}));
+        t[symbol] = ticker;
+      }
+    }
+    if (everything) this.streams.resolve('tickers', out);
+    for (const [hash, tickers] of byList) this.streams.resolve(hash, tickers);
+  }
+
+  // ---- the user data stream ----
+
+  private onExecutionReport(ev: WsExecutionReport): void {
+    const ctx = this.exchange.parseContext;
+    const symbol = this.symbolOf(ev.s);
+    const market = this.exchange.markets[symbol];
+    // Order ids count per symbol: two markets may both have an order 42.
+    const key = `${symbol}:${String(ev.i)}`;
+    const state = this.orders.get(key) ?? { order: undefined as unknown as Order, fills: [], trades: [] };
+    let trade: Trade | undefined;
+    if (ev.x === 'TRADE') {
+      state.fills.push(parseWsFill(ev));
+      trade = parseWsMyTrade(ev, ctx, market);
+      state.trades.push(trade);
+    }
+    const order = parseWsOrder(ev, state.fills, ctx, market);
+    // The order's trades as their own reports described them (with times and maker/taker); fees come from the fills.
+    order.trades = state.trades.slice();
+    state.order = order;
+    this.orders.upsert(key, state);
+    for (const hash of ['orders', `orders:${symbol}`]) {
+      const fresh = this.freshOrders.get(hash);
+      if (fresh === undefined) continue;
+      fresh.upsert(key, key);
+      if (!this.streams.hasWaiters(hash)) continue;
+      const changed: Order[] = [];
+      for (const k of fresh.toArray()) {
+        const o = this.orders.get(k)?.order;
+        if (o !== undefined) changed.push(o);
+      }
+      fresh.clear();
+      this.streams.resolve(hash, changed);
+    }
+    if (trade === undefined) return;
+    this.myTrades.push(trade);
+    for (const hash of ['mytrades', `mytrades:${symbol}`]) {
+      const cursor = this.myTradeCursors.get(hash);
+      if (cursor === undefined || !this.streams.hasWaiters(hash)) continue;
+      let fresh = this.myTrades.newSince(cursor);
+      if (hash !== 'mytrades') fresh = fresh.filter((t) => t.symbol === symbol);
+      this.myTradeCursors.set(hash, this.myTrades.appended);
+      this.streams.resolve(hash, fresh);
+    }
+  }
+
+  private onAccountPosition(ev: WsAccountPosition): void {
+    const ctx = this.exchange.parseContext;
+    for (const b of ev.B ?? []) {
+      const code = ctx.code(b.a);
+      const prev = this.balances.get(code);
+      if (prev === undefined || prev.time <= ev.u) this.balances.set(code, { free: b.f, used: b.l, time: ev.u });
+    }
+    if (this.streams.hasWaiters('balance')) this.streams.resolve('balance', parseWsBalance(this.balances, ev, ev.E));
+  }
+
+  // ---- helpers ----
+
+  private async spot(symbol: string, method: string): Promise<Market> {
+    await this.exchange.loadMarkets();
+    const market = this.exchange.spotMarket(symbol, method);
+    this.symbolById.set(market.id, market.symbol);
+    return market;
+  }
+
+  private symbolOf(marketId: string): string {
+    return this.symbolById.get(marketId) ?? this.exchange.parseContext.symbol(marketId);
+  }
+
+  private timeframeOf(interval: string): string {
+    if (this.timeframeById === undefined) {
+      this.timeframeById = new Map();
+      for (const [tf, id] of Object.entries(this.exchange.timeframes)) this.timeframeById.set(String(id), tf);
+    }
+    return this.timeframeById.get(interval) ?? interval;
+  }
+
+  private subscribe<T>(topic: Topic, stream: string, hash: string): Promise<T> {
+    if (!this.streams.isSubscribed(topic.key)) {
+      this.topics.set(stream, topic);
+      this.streamOfKey.set(topic.key, stream);
+    }
+    return this.streams.watch<T>(
+      {
+        key: topic.key,
+        url: this.wsUrl('public'),
+        subscribe: op('SUBSCRIBE', stream),
+        unsubscribe: op('UNSUBSCRIBE', stream),
+      },
+      hash,
+    );
+  }
+
+  /** Stops a topic (UNSUBSCRIBE when the server has it) and drops what it kept. */
+  private forget(key: string): void {
+    this.streams.unsubscribe(key);
+    const stream = this.streamOfKey.get(key);
+    if (stream !== undefined && this.topics.get(stream)?.key === key) this.topics.delete(stream);
+    this.streamOfKey.delete(key);
+    const symbol = this.bookSymbolOfKey(key);
+    if (symbol !== undefined) {
+      this.books.delete(symbol);
+      const sync = this.syncs.get(symbol);
+      if (sync?.retry !== undefined) clearTimeout(sync.retry);
+      this.syncs.delete(symbol);
+    }
+    if (key.startsWith('trades:')) {
+      this.tradeCursors.delete(key);
+      this.tradeCaches.delete(key.slice(7));
+    }
+    if (key.startsWith('ohlcv:')) this.candles.delete(key);
+  }
+
+  override unwatch(method: WatchMethod, args: unknown[]): void {
+    const symbolArg = (x: unknown): string | undefined => {
+      if (typeof x !== 'string') return undefined;
+      try {
+        return this.exchange.market(x).symbol;
+      } catch {
+        return x;
+      }
+    };
+    switch (method) {
+      case 'watchBalance':
+      case 'watchOrders':
+      case 'watchMyTrades': {
+        const hashes = ['balance', ...this.freshOrders.keys(), ...this.myTradeCursors.keys()];
+        if (hashes.some((h) => this.streams.hasWaiters(h))) return;
+        this.stopKeepAlive();
+        this.forget(USER);
+        return;
+      }
+      case 'watchTickers': {
+        const symbols = args[0];
+        if (!Array.isArray(symbols) || symbols.length === 0) {
+          this.forget('tickers:all');
+          return;
+        }
+        const list = [...new Set(symbols.map(symbolArg))].filter((s) => s !== undefined).sort();
+        this.tickerLists.delete(`tickers:${list.join(',')}`);
+        for (const s of list) this.forget(`ticker:${s}`);
+        return;
+      }
+      case 'watchOHLCV': {
+        const symbol = symbolArg(args[0]);
+        const timeframe = typeof args[1] === 'string' ? args[1] : '1m';
+        if (symbol !== undefined) this.forget(`ohlcv:${symbol}:${timeframe}`);
+        return;
+      }
+      default: {
+        const symbol = symbolArg(args[0]);
+        const key = symbol === undefined ? undefined : this.subscriptionKey(method, [symbol]);
+        if (key !== undefined) this.forget(key);
+      }
+    }
+  }
+
+  override close(): void {
+    this.closed = true;
+    this.stopKeepAlive();
+    for (const box of this.outboxes.values()) {
+      if (box.timer !== undefined) clearTimeout(box.timer);
+      box.pending.clear();
+    }
+    this.outboxes.clear();
+    for (const sync of this.syncs.values()) if (sync.retry !== undefined) clearTimeout(sync.retry);
+    this.syncs.clear();
+    this.requests.clear();
+    this.topics.clear();
+    this.streamOfKey.clear();
+    this.candles.clear();
+    this.orders.clear();
+    this.freshOrders.clear();
+    this.myTrades.clear();
+    this.balances.clear();
+    super.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * One diff-depth event against a book in sync. Stale (u <= the book's id): ignored. The first event after the
+ * snapshot must straddle id + 1 (U <= id + 1 <= u), every later one must start at id + 1; anything else is a gap.
+ */
+function applyDepth(book: LocalOrderBook, sync: BookSync, ev: WsDepthUpdate): 'applied' | 'stale' | 'gap' {
+  const id = book.nonce ?? 0;
+  if (ev.u <= id) return 'stale';
+  if (sync.bridged ? ev.U !== id + 1 : ev.U > id + 1) return 'gap';
+  for (const level of ev.b) book.update('bids', level[0], level[1]);
+  for (const level of ev.a) book.update('asks', level[0], level[1]);
+  book.nonce = ev.u;
+  book.timestamp = ev.E;
+  book.trim();
+  sync.bridged = true;
+  return 'applied';
+}
+
+/** Forgets the buffered events and any snapshot under way; the next snapshot starts a new epoch. */
+function restart(sync: BookSync): void {
+  sync.epoch++;
+  sync.buffer = [];
+  sync.bridged = false;
+  if (sync.retry !== undefined) clearTimeout(sync.retry);
+  sync.retry = undefined;
+}
+
+function isStreamOp(message: unknown): message is StreamOp {
+  if (message === null || typeof message !== 'object') return false;
+  const m = message as Partial<StreamOp> & { id?: unknown };
+  return (m.method === 'SUBSCRIBE' || m.method === 'UNSUBSCRIBE') && Array.isArray(m.params) && m.id === undefined;
+}
+
+/** Callers (and JSON-driven tools) pass null for an omitted optional argument. */
+function none<T>(x: T | null | undefined): T | undefined {
+  return x === null ? undefined : x;
+}
