@@ -10,7 +10,14 @@
  * each side, computed here from the prices and quantities at the instrument's precision. A mismatch (or a crossed
  * book) drops that symbol's book and subscribes to it again for a fresh snapshot; its watchers wait meanwhile.
  */
-import { ArgumentsRequired, AuthenticationError, BadRequest, NotSupported, type BaseError } from '../../core/errors.js';
+import {
+  ArgumentsRequired,
+  AuthenticationError,
+  BadRequest,
+  ChecksumError,
+  NotSupported,
+  type BaseError,
+} from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, parse8601, str } from '../../core/util.js';
@@ -76,6 +83,7 @@ export class krakenStreams extends StreamHandler<kraken> {
   private readonly topics = new Map<string, Topic>();
   /** Price and quantity decimals of each symbol's book, as the checksum formats them. */
   private readonly decimals = new Map<string, [number, number]>();
+  private readonly badSnapshots = new Map<string, number>();
   private wsNames: { markets: object; index: Map<string, Market> } | undefined;
   /** Cache lengths at the last resolution of each hash: a watch call returns what arrived since. */
   private readonly cursors = new Map<string, number>();
@@ -503,12 +511,36 @@ export class krakenStreams extends StreamHandler<kraken> {
         const { asks, bids } = book;
         const local = bookChecksum(asks.rawPrices!, asks.rawAmounts!, bids.rawPrices!, bids.rawAmounts!);
         if (local !== Number(entry.checksum)) {
-          this.resync(symbol, `checksum ${local} != ${entry.checksum}`);
+          if (snapshot) this.snapshotMismatch(symbol);
+          else this.resync(symbol, `checksum ${local} != ${entry.checksum}`);
           continue;
         }
       }
+      if (snapshot) this.badSnapshots.delete(symbol);
       this.publishBook(symbol);
     }
+  }
+
+  /**
+   * A fresh snapshot that fails its own checksum means the prices or quantities are formatted with the wrong
+   * decimals (the pair's precision changed since markets were loaded), not a lost update: resubscribing cannot
+   * fix it, so after a few tries the watchers get a ChecksumError rather than a resubscribe loop.
+   */
+  private snapshotMismatch(symbol: string): void {
+    const failures = (this.badSnapshots.get(symbol) ?? 0) + 1;
+    if (failures < 3) {
+      this.badSnapshots.set(symbol, failures);
+      this.resync(symbol, 'snapshot checksum');
+      return;
+    }
+    this.badSnapshots.delete(symbol);
+    this.stop(`book:${symbol}`);
+    const error = new ChecksumError(
+      `${this.exchange.id} ${symbol} book snapshots fail their checksum: reload markets (the pair's precision may ` +
+        'have changed) or set options.ws.checksum = false',
+      { exchange: this.exchange.id },
+    );
+    this.streams.reject(`orderbook:${symbol}`, error);
   }
 
   private onTrades(frame: Frame): void {
@@ -713,6 +745,8 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.myTrades.clear();
     this.execIds.clear();
     this.totals.clear();
+    this.badSnapshots.clear();
+    this.lastTradeId.clear();
   }
 }
 

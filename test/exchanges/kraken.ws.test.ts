@@ -1,0 +1,1074 @@
+/**
+ * Kraken websocket v2 against a local server that replays the documented message formats
+ * (https://docs.kraken.com/api/docs/websocket-v2/): acknowledgements, snapshots, updates with CRC32 checksums,
+ * lost updates, bad checksums, dropped and silent connections, subscription errors, private channels.
+ * The books the library holds are compared with a plain Map-based book kept here from the same levels, whose
+ * checksum uses node:zlib's CRC32 (not the library's).
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import {
+  ArgumentsRequired,
+  BadSymbol,
+  ChecksumError,
+  ExchangeClosedByUser,
+  NotSupported,
+  PermissionDenied,
+} from '../../src/core/errors.js';
+import { kraken } from '../../src/exchanges/kraken/kraken.js';
+
+const SHARED = new URL('../../../shared/conformance/', import.meta.url);
+const markets = JSON.parse(readFileSync(new URL('markets/kraken.json', SHARED), 'utf8')) as Record<string, never>;
+const currencies = JSON.parse(readFileSync(new URL('currencies/kraken.json', SHARED), 'utf8')) as Record<string, never>;
+
+type Msg = Record<string, any>;
+type Level = [number, number];
+
+const T = '2023-10-06T17:35:55.219022Z';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(5);
+  }
+}
+
+// ---- the exchange's side of a book: a Map per side, trimmed to the depth, checksummed as the guide says ----
+
+class TruthBook {
+  readonly bids = new Map<number, number>();
+  readonly asks = new Map<number, number>();
+
+  constructor(
+    readonly symbol: string,
+    readonly depth: number,
+    readonly priceDecimals: number,
+    readonly qtyDecimals: number,
+    bids: Level[] = [],
+    asks: Level[] = [],
+  ) {
+    this.apply(bids, asks);
+  }
+
+  apply(bids: Level[], asks: Level[]): void {
+    for (const [p, q] of bids)
+      if (q === 0) this.bids.delete(p);
+      else this.bids.set(p, q);
+    for (const [p, q] of asks)
+      if (q === 0) this.asks.delete(p);
+      else this.asks.set(p, q);
+    for (const side of ['bids', 'asks'] as const) {
+      for (const [p] of this.sorted(side).slice(this.depth)) this[side].delete(p);
+    }
+  }
+
+  sorted(side: 'bids' | 'asks'): Level[] {
+    const levels = [...this[side].entries()];
+    return levels.sort((a, b) => (side === 'bids' ? b[0] - a[0] : a[0] - b[0]));
+  }
+
+  checksum(): number {
+    const part = (v: number, d: number): string => v.toFixed(d).replace('.', '').replace(/^0+/, '');
+    let text = '';
+    for (const side of ['asks', 'bids'] as const) {
+      for (const [p, q] of this.sorted(side).slice(0, 10))
+        text += part(p, this.priceDecimals) + part(q, this.qtyDecimals);
+    }
+    return crc32(text);
+  }
+
+  private frame(type: string, bids: Level[], asks: Level[], checksum: number): Msg {
+    const levels = (ls: Level[]): Msg[] => ls.map(([price, qty]) => ({ price, qty }));
+    const data: Msg = { symbol: this.symbol, bids: levels(bids), asks: levels(asks), checksum };
+    if (type === 'update') data['timestamp'] = '2023-10-06T17:35:55.440295Z';
+    return { channel: 'book', type, data: [data] };
+  }
+
+  snapshot(): Msg {
+    return this.frame('snapshot', this.sorted('bids'), this.sorted('asks'), this.checksum());
+  }
+
+  /** Applies the changes and returns the update frame announcing them, checksum of the result included. */
+  update(bids: Level[], asks: Level[] = []): Msg {
+    this.apply(bids, asks);
+    return this.frame('update', bids, asks, this.checksum());
+  }
+}
+
+/** The library's view must equal the exchange's. */
+function expectSame(book: { bids: unknown[]; asks: unknown[] }, truth: TruthBook): void {
+  expect(book.bids).toEqual(truth.sorted('bids'));
+  expect(book.asks).toEqual(truth.sorted('asks'));
+}
+
+// ---- a local Kraken v2 server ----
+
+interface Peer {
+  socket: ServerSocket;
+  path: string;
+  /** A silent peer answers nothing, pings included. */
+  silent: boolean;
+}
+
+interface Venue {
+  url: string;
+  peers: Peer[];
+  received: Msg[];
+  send: (frame: unknown, path?: string) => void;
+  close: () => Promise<void>;
+}
+
+type Handler = (msg: Msg, peer: Peer) => void;
+
+function reply(peer: Peer, frame: unknown): void {
+  if (peer.socket.readyState === WebSocket.OPEN) peer.socket.send(JSON.stringify(frame));
+}
+
+const ack = (msg: Msg, result: Msg): Msg => ({
+  method: msg['method'],
+  result,
+  success: true,
+  time_in: T,
+  time_out: T,
+  req_id: msg['req_id'],
+});
+
+async function venue(handler: Handler): Promise<Venue> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const v: Venue = {
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    peers: [],
+    received: [],
+    send: (frame, path = '/v2') => {
+      for (const p of v.peers) if (p.path === path && !p.silent) reply(p, frame);
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
+  wss.on('connection', (socket, req: IncomingMessage) => {
+    const peer: Peer = { socket, path: req.url ?? '', silent: false };
+    v.peers.push(peer);
+    reply(peer, {
+      channel: 'status',
+      type: 'update',
+      data: [{ api_version: 'v2', connection_id: 12893948494, system: 'online', version: '2.0.0' }],
+    });
+    socket.on('message', (d) => {
+      const msg = JSON.parse(String(d)) as Msg;
+      v.received.push({ ...msg, path: peer.path });
+      if (peer.silent) return;
+      if (msg['method'] === 'ping') reply(peer, { method: 'pong', req_id: msg['req_id'], time_in: T, time_out: T });
+      else handler(msg, peer);
+    });
+  });
+  cleanup.push(v.close);
+  return v;
+}
+
+/** Answers book subscriptions with an acknowledgement and a snapshot of the symbol's truth. */
+function bookHandler(truths: Map<string, TruthBook>, unsupported: string[] = []): Handler {
+  return (msg, peer) => {
+    const p = msg['params'] as Msg;
+    if (p['channel'] !== 'book') return;
+    for (const symbol of p['symbol'] as string[]) {
+      if (msg['method'] === 'unsubscribe') {
+        reply(peer, ack(msg, { channel: 'book', depth: p['depth'], symbol }));
+      } else if (unsupported.includes(symbol)) {
+        reply(peer, {
+          error: `Currency pair not supported ${symbol}`,
+          method: 'subscribe',
+          success: false,
+          symbol,
+          time_in: T,
+          time_out: T,
+          req_id: msg['req_id'],
+        });
+      } else {
+        reply(peer, ack(msg, { channel: 'book', depth: p['depth'], snapshot: true, symbol }));
+        reply(peer, truths.get(symbol)!.snapshot());
+      }
+    }
+  };
+}
+
+const subscribes = (v: Venue, channel: string, symbol?: string): Msg[] =>
+  v.received.filter(
+    (m) =>
+      m['method'] === 'subscribe' &&
+      m['params']?.['channel'] === channel &&
+      (symbol === undefined || (m['params']['symbol'] as string[]).includes(symbol)),
+  );
+
+// ---- the exchange under test ----
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+interface TokenFetch {
+  calls: string[];
+  fetch: (url: string, init: { method: string; body?: string }) => Promise<unknown>;
+}
+
+/** REST for the private channels: GetWebSocketsToken answers tok-1, tok-2, ... */
+function tokenFetch(): TokenFetch {
+  const calls: string[] = [];
+  return {
+    calls,
+    fetch: async (url) => {
+      calls.push(url);
+      const body = { error: [], result: { token: `tok-${calls.length}`, expires: 900 } };
+      return {
+        status: 200,
+        statusText: 'OK',
+        headers: new Headers({ 'content-type': 'application/json' }),
+        text: async () => JSON.stringify(body),
+      };
+    },
+  };
+}
+
+function make(v: Venue, ws: Msg = {}, rest: TokenFetch = tokenFetch()): kraken {
+  const ex = new kraken({
+    apiKey: 'key',
+    secret: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0',
+    enableRateLimit: false,
+    fetch: rest.fetch as never,
+    urls: { ws: { public: `${v.url}/v2`, private: `${v.url}/auth/v2` } },
+    options: { ws: { backoff: { initial: 10, max: 50, jitter: 0 }, pingInterval: 0, staleAfter: 0, ...ws } },
+  });
+  ex.setMarkets(markets, currencies);
+  cleanup.push(() => ex.close());
+  return ex;
+}
+
+/** A BTC/USD book (price 1 decimal, quantity 8) of `n` levels a side around 45000. */
+function btcBook(n = 10, depth = 10): TruthBook {
+  const bids: Level[] = [];
+  const asks: Level[] = [];
+  for (let i = 0; i < n; i++) {
+    bids.push([45000 - i * 0.5, (10 + i) / 100]);
+    asks.push([45001 + i * 0.5, (20 + i) / 100]);
+  }
+  return new TruthBook('BTC/USD', depth, 1, 8, bids, asks);
+}
+
+// ---- tests ----
+
+describe('kraken websocket v2', () => {
+  describe('order book', () => {
+    it('default: subscribes at depth 10 and holds the snapshot of the checksum guide (checksum 3310070434)', async () => {
+      // https://docs.kraken.com/api/docs/guides/spot-ws-book-v2: on the wire these are JSON numbers
+      const doc = new TruthBook(
+        'BTC/USD',
+        10,
+        1,
+        8,
+        [
+          [45283.5, 0.1],
+          [45283.4, 1.54582015],
+          [45282.1, 0.1],
+          [45281.0, 0.1],
+          [45280.3, 1.54592586],
+          [45279.0, 0.0799],
+          [45277.6, 0.03310103],
+          [45277.5, 0.3],
+          [45277.3, 1.54602737],
+          [45276.6, 0.15445238],
+        ],
+        [
+          [45285.2, 0.001],
+          [45286.4, 1.54571953],
+          [45286.6, 1.54571109],
+          [45289.6, 1.54560911],
+          [45290.2, 0.1589066],
+          [45291.8, 1.54553491],
+          [45294.7, 0.04454749],
+          [45296.1, 0.3538],
+          [45297.5, 0.09945542],
+          [45299.5, 0.18772827],
+        ],
+      );
+      expect(doc.checksum()).toBe(3310070434);
+      const v = await venue(bookHandler(new Map([['BTC/USD', doc]])));
+      const ex = make(v);
+      const book = await ex.watchOrderBook('BTC/USD');
+      expectSame(book, doc);
+      expect(book.symbol).toBe('BTC/USD');
+      expect(subscribes(v, 'book')).toEqual([
+        {
+          method: 'subscribe',
+          params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 },
+          req_id: expect.any(Number),
+          path: '/v2',
+        },
+      ]);
+    });
+
+    it('default: the guide example as strings (a string decoder) passes the checksum too', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'book', depth: 10, snapshot: true, symbol: 'BTC/USD' }));
+        reply(peer, {
+          channel: 'book',
+          type: 'snapshot',
+          data: [
+            {
+              symbol: 'BTC/USD',
+              bids: [
+                ['45283.5', '0.10000000'],
+                ['45283.4', '1.54582015'],
+                ['45282.1', '0.10000000'],
+                ['45281.0', '0.10000000'],
+                ['45280.3', '1.54592586'],
+                ['45279.0', '0.07990000'],
+                ['45277.6', '0.03310103'],
+                ['45277.5', '0.30000000'],
+                ['45277.3', '1.54602737'],
+                ['45276.6', '0.15445238'],
+              ].map(([price, qty]) => ({ price, qty })),
+              asks: [
+                ['45285.2', '0.00100000'],
+                ['45286.4', '1.54571953'],
+                ['45286.6', '1.54571109'],
+                ['45289.6', '1.54560911'],
+                ['45290.2', '0.15890660'],
+                ['45291.8', '1.54553491'],
+                ['45294.7', '0.04454749'],
+                ['45296.1', '0.35380000'],
+                ['45297.5', '0.09945542'],
+                ['45299.5', '0.18772827'],
+              ].map(([price, qty]) => ({ price, qty })),
+              checksum: 3310070434,
+            },
+          ],
+        });
+      });
+      const ex = make(v);
+      const book = await ex.watchOrderBook('BTC/USD');
+      expect(book.bids[0]).toEqual([45283.5, 0.1]);
+      expect(book.asks[9]).toEqual([45299.5, 0.18772827]);
+      expect(subscribes(v, 'book')).toHaveLength(1);
+    });
+
+    it('default: updates apply in order; levels pushed past the depth drop without a removal; limit slices', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      const top5 = await ex.watchOrderBook('BTC/USD', 5);
+      expect(top5.bids).toEqual(truth.sorted('bids').slice(0, 5));
+      expect(top5.asks).toEqual(truth.sorted('asks').slice(0, 5));
+      const updates: (() => Msg)[] = [
+        // a new best bid pushes the 10th bid out of the book; Kraken sends no removal for it
+        () => truth.update([[45000.2, 0.5]]),
+        // one message may change a level twice: the last change wins
+        () =>
+          truth.update(
+            [
+              [45000, 0],
+              [44999.5, 1.25],
+              [44999.5, 1.5],
+            ],
+            [[45001, 0.03]],
+          ),
+        // a removal, and the level that moves up into the top 10 from deeper down
+        () =>
+          truth.update(
+            [],
+            [
+              [45001.5, 0],
+              [45006, 0.7],
+            ],
+          ),
+      ];
+      for (const u of updates) {
+        const next = ex.watchOrderBook('BTC/USD');
+        await sleep(5);
+        v.send(u());
+        expectSame(await next, truth);
+      }
+      const limited = ex.watchOrderBook('BTC/USD', 3);
+      await sleep(5);
+      v.send(truth.update([[44990, 2]]));
+      const top = await limited;
+      expect(top.bids).toEqual(truth.sorted('bids').slice(0, 3));
+      expect(top.asks).toEqual(truth.sorted('asks').slice(0, 3));
+      expect(top.timestamp).toBe(Date.parse('2023-10-06T17:35:55.440Z'));
+      expect(subscribes(v, 'book')).toHaveLength(1);
+    });
+
+    it('behavior: a lost update fails the next checksum; that symbol alone resyncs and no watch sees the drifted book', async () => {
+      const btc = btcBook();
+      const eth = new TruthBook('ETH/USDT', 10, 2, 8, [[2000, 1]], [[2001, 1]]);
+      const v = await venue(
+        bookHandler(
+          new Map([
+            ['BTC/USD', btc],
+            ['ETH/USDT', eth],
+          ]),
+        ),
+      );
+      const ex = make(v);
+      await Promise.all([ex.watchOrderBook('BTC/USD'), ex.watchOrderBook('ETH/USDT')]);
+      const seen: { bids: unknown[] }[] = [];
+      const pending = ex.watchOrderBook('BTC/USD').then((b) => {
+        seen.push(b);
+        return b;
+      });
+      await sleep(5);
+      btc.update([[45000, 0]]); // lost on the way: never sent
+      const drifted = btc.update([[44995, 3]]);
+      v.send(drifted);
+      const book = await pending;
+      // the rebuilt book, with the lost change: never the local book that missed it
+      expectSame(book, btc);
+      expect(book.bids).not.toContainEqual([45000, 0.1]);
+      expect(seen).toHaveLength(1);
+      await waitFor(() => subscribes(v, 'book', 'BTC/USD').length === 2);
+      expect(v.received.filter((m) => m['method'] === 'unsubscribe')).toEqual([
+        {
+          method: 'unsubscribe',
+          params: { channel: 'book', symbol: ['BTC/USD'], depth: 10 },
+          req_id: expect.any(Number),
+          path: '/v2',
+        },
+      ]);
+      // the other symbol kept its subscription and keeps flowing
+      const ethNext = ex.watchOrderBook('ETH/USDT');
+      await sleep(5);
+      v.send(eth.update([], [[2002, 4]]));
+      expectSame(await ethNext, eth);
+      expect(subscribes(v, 'book', 'ETH/USDT')).toHaveLength(1);
+    });
+
+    it('behavior: a checksum that does not match the book resyncs it', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      await ex.watchOrderBook('BTC/USD');
+      const next = ex.watchOrderBook('BTC/USD');
+      await sleep(5);
+      const frame = truth.update([[44999, 1]]);
+      (frame['data'] as Msg[])[0]!['checksum'] = 12345;
+      v.send(frame);
+      expectSame(await next, truth);
+      expect(subscribes(v, 'book', 'BTC/USD')).toHaveLength(2);
+    });
+
+    it('behavior: a crossed book is not published; it resyncs', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      await ex.watchOrderBook('BTC/USD');
+      const next = ex.watchOrderBook('BTC/USD');
+      await sleep(5);
+      v.send(truth.update([[45002, 1]])); // a bid above the best ask, checksum and all
+      truth.apply([[45002, 0]], []); // the exchange's book is sane again by the time of the new snapshot
+      const book = await next;
+      expectSame(book, truth);
+      expect(book.bids[0]![0]).toBeLessThan(book.asks[0]![0]);
+      expect(subscribes(v, 'book', 'BTC/USD')).toHaveLength(2);
+    });
+
+    it('behavior: after a dropped connection the subscription is restored and data flows again', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      await ex.watchOrderBook('BTC/USD');
+      const next = ex.watchOrderBook('BTC/USD');
+      v.peers[0]!.socket.terminate();
+      truth.update([[44990, 7]]); // changed while the client was away
+      expectSame(await next, truth);
+      expect(v.peers).toHaveLength(2);
+      expect(subscribes(v, 'book', 'BTC/USD')).toHaveLength(2);
+      const after = ex.watchOrderBook('BTC/USD');
+      await sleep(5);
+      v.send(truth.update([], [[45001, 0]]));
+      expectSame(await after, truth);
+    });
+
+    it('behavior: a server that goes silent is declared stale and replaced', async () => {
+      const truth = btcBook();
+      const books = bookHandler(new Map([['BTC/USD', truth]]));
+      const v = await venue((msg, peer) => {
+        books(msg, peer);
+        // the first connection answers the subscription, then nothing more (not even pongs)
+        if (v.peers.length === 1) peer.silent = true;
+      });
+      const ex = make(v, { pingInterval: 40, staleAfter: 250 });
+      await ex.watchOrderBook('BTC/USD');
+      const next = ex.watchOrderBook('BTC/USD');
+      truth.update([[44980, 2]]);
+      expectSame(await next, truth);
+      expect(v.peers).toHaveLength(2);
+      expect(v.received.some((m) => m['method'] === 'ping')).toBe(true);
+      expect(Object.values(await ex.streamStatus())).toEqual(['connected']);
+    });
+
+    it('behavior: a later call for more levels subscribes again at a larger depth', async () => {
+      const truth = btcBook(30, 25);
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      const shallow = await ex.watchOrderBook('BTC/USD', 10);
+      expect(shallow.bids).toEqual(truth.sorted('bids').slice(0, 10));
+      const deep = await ex.watchOrderBook('BTC/USD', 20);
+      expect(deep.bids).toEqual(truth.sorted('bids').slice(0, 20));
+      expect(subscribes(v, 'book').map((m) => m['params']['depth'])).toEqual([10, 25]);
+    });
+
+    it('error: a subscription error rejects that watch with the mapped error; others are unaffected', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]]), ['ADA/USDT']));
+      const ex = make(v);
+      await expect(ex.watchOrderBook('ADA/USDT')).rejects.toBeInstanceOf(BadSymbol);
+      await expect(ex.watchOrderBook('ADA/USDT')).rejects.toThrow(/Currency pair not supported/);
+      expect(subscribes(v, 'book', 'ADA/USDT')).toHaveLength(2); // forgotten after the error, asked again
+      expectSame(await ex.watchOrderBook('BTC/USD'), truth);
+    });
+
+    it('error: snapshots that keep failing their own checksum end in a ChecksumError, not a resubscribe loop', async () => {
+      const truth = btcBook();
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'book', depth: 10, snapshot: true, symbol: 'BTC/USD' }));
+        const frame = truth.snapshot();
+        (frame['data'] as Msg[])[0]!['checksum'] = 1; // as if the pair's precision had changed
+        reply(peer, frame);
+      });
+      const ex = make(v);
+      await expect(ex.watchOrderBook('BTC/USD')).rejects.toBeInstanceOf(ChecksumError);
+      expect(subscribes(v, 'book')).toHaveLength(3);
+      // with verification off the same feed is usable
+      const lenient = make(v, { checksum: false });
+      expectSame(await lenient.watchOrderBook('BTC/USD'), truth);
+    });
+
+    it('error: unknown symbols and depths beyond 1000 fail before anything is sent', async () => {
+      const v = await venue(() => undefined);
+      const ex = make(v);
+      await expect(ex.watchOrderBook('NOPE/USD')).rejects.toBeInstanceOf(BadSymbol);
+      await expect(ex.watchOrderBook('BTC/USD', 5000)).rejects.toBeInstanceOf(NotSupported);
+      expect(v.received).toEqual([]);
+    });
+
+    it('behavior: stream() yields books and unsubscribes on break; the connection stays', async () => {
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v);
+      let n = 0;
+      for await (const book of ex.stream('orderBook', 'BTC/USD')) {
+        expectSame(book as { bids: unknown[]; asks: unknown[] }, truth);
+        if (++n === 1) v.send(truth.update([[44999.9, 1]]));
+        if (n === 2) break;
+      }
+      await waitFor(() => v.received.some((m) => m['method'] === 'unsubscribe'));
+      expect(v.received.find((m) => m['method'] === 'unsubscribe')!['params']).toEqual({
+        channel: 'book',
+        symbol: ['BTC/USD'],
+        depth: 10,
+      });
+      expect(Object.values(await ex.streamStatus())).toEqual(['connected']);
+    });
+
+    it('behavior: application pings go out and pongs keep the connection alive; close() releases everything', async () => {
+      const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      const truth = btcBook();
+      const v = await venue(bookHandler(new Map([['BTC/USD', truth]])));
+      const ex = make(v, { pingInterval: 30, staleAfter: 200 });
+      await ex.watchOrderBook('BTC/USD');
+      await waitFor(() => v.received.filter((m) => m['method'] === 'ping').length >= 3);
+      expect(v.received.find((m) => m['method'] === 'ping')).toEqual({
+        method: 'ping',
+        req_id: expect.any(Number),
+        path: '/v2',
+      });
+      expect(v.peers).toHaveLength(1); // pongs count as traffic: never stale
+      const pending = ex.watchOrderBook('BTC/USD');
+      await ex.close();
+      await expect(pending).rejects.toBeInstanceOf(ExchangeClosedByUser);
+      expect(timers()).toBeLessThanOrEqual(before);
+      expect(await ex.streamStatus()).toEqual({});
+      await waitFor(() => v.peers[0]!.socket.readyState === WebSocket.CLOSED);
+      // no heartbeat timer and no reconnection left behind
+      const pings = v.received.length;
+      await sleep(100);
+      expect(v.received).toHaveLength(pings);
+      expect(v.peers).toHaveLength(1);
+    });
+  });
+
+  describe('public channels', () => {
+    it('default: watchTicker parses the documented ticker and subscribes with the v2 pair name', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        const symbol = (msg['params']['symbol'] as string[])[0]!;
+        reply(peer, ack(msg, { channel: 'ticker', symbol, snapshot: true }));
+        // the documented ALGO/USD snapshot, for a pair of the test markets
+        reply(peer, {
+          channel: 'ticker',
+          type: 'snapshot',
+          data: [
+            {
+              symbol,
+              bid: 0.10025,
+              bid_qty: 740.0,
+              ask: 0.10036,
+              ask_qty: 1361.44813783,
+              last: 0.10035,
+              volume: 997038.98383185,
+              vwap: 0.10148,
+              low: 0.09979,
+              high: 0.10285,
+              change: -0.00017,
+              change_pct: -0.17,
+              timestamp: '2023-09-25T09:04:31.742648Z',
+            },
+          ],
+        });
+      });
+      const ex = make(v);
+      const ticker = await ex.watchTicker('DOGE/USDT');
+      // Kraken's v1 wsname is XDG/USDT; v2 names the asset DOGE
+      expect(subscribes(v, 'ticker')[0]!['params']).toEqual({ channel: 'ticker', symbol: ['DOGE/USDT'] });
+      expect(ticker).toMatchObject({
+        symbol: 'DOGE/USDT',
+        timestamp: 1695632671742,
+        datetime: '2023-09-25T09:04:31.742Z',
+        bid: 0.10025,
+        bidVolume: 740,
+        ask: 0.10036,
+        askVolume: 1361.44813783,
+        last: 0.10035,
+        close: 0.10035,
+        open: 0.10052,
+        change: -0.00017,
+        percentage: -0.17,
+        high: 0.10285,
+        low: 0.09979,
+        vwap: 0.10148,
+        baseVolume: 997038.98383185,
+        quoteVolume: Number('101179.516079256138'), // volume x vwap, exactly
+        average: 0.10043,
+      });
+    });
+
+    it('default: watchTickers resolves with the ticker that changed', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] === 'subscribe') {
+          reply(peer, ack(msg, { channel: 'ticker', symbol: msg['params']['symbol'][0], snapshot: true }));
+        }
+      });
+      const ex = make(v);
+      await expect(ex.watchTickers()).rejects.toBeInstanceOf(ArgumentsRequired);
+      const first = ex.watchTickers(['BTC/USD', 'XRP/USD']);
+      await waitFor(() => subscribes(v, 'ticker').length === 2);
+      const tick = (symbol: string, last: number): Msg => ({
+        channel: 'ticker',
+        type: 'update',
+        data: [{ symbol, bid: last - 1, bid_qty: 1, ask: last + 1, ask_qty: 1, last, volume: 10, vwap: last }],
+      });
+      v.send(tick('BTC/USD', 45000));
+      const a = await first;
+      expect(Object.keys(a)).toEqual(['BTC/USD']);
+      expect(a['BTC/USD']!.last).toBe(45000);
+      const second = ex.watchTickers(['XRP/USD', 'BTC/USD']);
+      await sleep(5);
+      v.send(tick('XRP/USD', 0.5));
+      expect(Object.keys(await second)).toEqual(['XRP/USD']);
+      expect(subscribes(v, 'ticker')).toHaveLength(2);
+    });
+
+    it('default: watchTrades returns the trades since the previous call; a replayed snapshot is not repeated', async () => {
+      const trade = (id: number, price: number): Msg => ({
+        symbol: 'XRP/USD',
+        side: id % 2 === 0 ? 'sell' : 'buy',
+        price,
+        qty: 40.0,
+        ord_type: 'market',
+        trade_id: id,
+        timestamp: '2023-09-25T07:49:37.708706Z',
+      });
+      let history = [trade(4665905, 0.5116), trade(4665906, 0.5117)];
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'trade', symbol: 'XRP/USD', snapshot: true }));
+        reply(peer, { channel: 'trade', type: 'snapshot', data: history });
+      });
+      const ex = make(v);
+      const first = await ex.watchTrades('XRP/USD');
+      expect(first.map((t) => t.id)).toEqual(['4665905', '4665906']);
+      expect(first[1]).toMatchObject({
+        id: '4665906',
+        symbol: 'XRP/USD',
+        side: 'sell',
+        type: 'market',
+        price: 0.5117,
+        amount: 40,
+        cost: 20.468,
+        timestamp: 1695628177708,
+      });
+      v.send({ channel: 'trade', type: 'update', data: [trade(4665907, 0.5118)] });
+      await sleep(20); // arrives while nobody waits: kept for the next call
+      const second = ex.watchTrades('XRP/USD');
+      await sleep(5);
+      v.send({ channel: 'trade', type: 'update', data: [trade(4665908, 0.5119)] });
+      expect((await second).map((t) => t.id)).toEqual(['4665907', '4665908']);
+      // after a reconnect the snapshot repeats trades already delivered
+      history = [trade(4665907, 0.5118), trade(4665908, 0.5119), trade(4665909, 0.512)];
+      const third = ex.watchTrades('XRP/USD');
+      v.peers[0]!.socket.terminate();
+      expect((await third).map((t) => t.id)).toEqual(['4665909']);
+      expect(subscribes(v, 'trade')[0]!['params']).toEqual({ channel: 'trade', symbol: ['XRP/USD'] });
+    });
+
+    it('default: watchOHLCV parses the documented candles and then the running candle', async () => {
+      const candle = (begin: string, high: number, close: number, volume: number): Msg => ({
+        symbol: 'XRP/USD',
+        open: 0.09875,
+        high,
+        low: 0.09875,
+        close,
+        trades: 13,
+        volume,
+        vwap: 0.09879,
+        interval_begin: begin,
+        interval: 5,
+        timestamp: '2023-10-04T15:35:00.000000Z',
+      });
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'ohlc', symbol: 'XRP/USD', interval: 5, snapshot: true }));
+        reply(peer, {
+          channel: 'ohlc',
+          type: 'snapshot',
+          timestamp: '2023-10-04T16:26:01.806315597Z',
+          data: [
+            candle('2023-10-04T15:25:00.000000000Z', 0.09875, 0.09875, 201.86015),
+            candle('2023-10-04T15:30:00.000000000Z', 0.0988, 0.09875, 16255.46368),
+          ],
+        });
+      });
+      const ex = make(v);
+      const rows = await ex.watchOHLCV('XRP/USD', '5m');
+      expect(subscribes(v, 'ohlc')[0]!['params']).toEqual({ channel: 'ohlc', symbol: ['XRP/USD'], interval: 5 });
+      expect(rows).toEqual([
+        [Date.UTC(2023, 9, 4, 15, 25), 0.09875, 0.09875, 0.09875, 0.09875, 201.86015],
+        [Date.UTC(2023, 9, 4, 15, 30), 0.09875, 0.0988, 0.09875, 0.09875, 16255.46368],
+      ]);
+      const next = ex.watchOHLCV('XRP/USD', '5m');
+      await sleep(5);
+      v.send({
+        channel: 'ohlc',
+        type: 'update',
+        data: [candle('2023-10-04T15:30:00.000000000Z', 0.0989, 0.0989, 16300)],
+      });
+      expect(await next).toEqual([[Date.UTC(2023, 9, 4, 15, 30), 0.09875, 0.0989, 0.09875, 0.0989, 16300]]);
+    });
+  });
+
+  describe('private channels', () => {
+    it('default: watchBalance subscribes with a REST token, applies the snapshot then ledger updates', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'balances', snapshot: true }));
+        reply(peer, {
+          channel: 'balances',
+          type: 'snapshot',
+          sequence: 1,
+          data: [
+            {
+              asset: 'BTC',
+              asset_class: 'currency',
+              balance: 1.2,
+              wallets: [{ type: 'spot', id: 'main', balance: 1.2 }],
+            },
+            {
+              asset: 'USD',
+              asset_class: 'currency',
+              balance: 80595.4943,
+              wallets: [{ type: 'spot', id: 'main', balance: 80595.4943 }],
+            },
+          ],
+        });
+      });
+      const rest = tokenFetch();
+      const ex = make(v, {}, rest);
+      const first = await ex.watchBalance();
+      expect(rest.calls).toEqual(['https://api.kraken.com/0/private/GetWebSocketsToken']);
+      expect(subscribes(v, 'balances')).toEqual([
+        {
+          method: 'subscribe',
+          params: { channel: 'balances', token: 'tok-1' },
+          req_id: expect.any(Number),
+          path: '/auth/v2',
+        },
+      ]);
+      expect(first.total).toEqual({ BTC: 1.2, USD: 80595.4943 });
+      const next = ex.watchBalance();
+      await sleep(5);
+      v.send(
+        {
+          channel: 'balances',
+          type: 'update',
+          sequence: 2,
+          data: [
+            {
+              ledger_id: 'ADKKFF-WEA5A-CNUBHG',
+              ref_id: 'AGBWUJRU-LAREZ-W3UFAN',
+              timestamp: '2023-09-22T10:23:42.925034Z',
+              type: 'deposit',
+              asset: 'BTC',
+              asset_class: 'currency',
+              category: 'deposit',
+              wallet_type: 'spot',
+              wallet_id: 'main',
+              amount: 0.01,
+              fee: 0.0,
+              balance: 0.02,
+            },
+          ],
+        },
+        '/auth/v2',
+      );
+      const after = await next;
+      expect(after.total).toEqual({ BTC: 0.02, USD: 80595.4943 });
+      expect(after['BTC']).toEqual({ free: undefined, used: undefined, total: 0.02 });
+    });
+
+    it('behavior: a new private socket subscribes again with a new token', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'balances', snapshot: true }));
+        const n = subscribes(v, 'balances').length;
+        reply(peer, { channel: 'balances', type: 'snapshot', data: [{ asset: 'BTC', balance: n }] });
+      });
+      const rest = tokenFetch();
+      const ex = make(v, {}, rest);
+      expect((await ex.watchBalance()).total).toEqual({ BTC: 1 });
+      const next = ex.watchBalance();
+      v.peers[0]!.socket.terminate();
+      expect((await next).total).toEqual({ BTC: 2 });
+      expect(subscribes(v, 'balances').map((m) => m['params']['token'])).toEqual(['tok-1', 'tok-2']);
+      expect(rest.calls).toHaveLength(2);
+    });
+
+    it('error: a rejected private subscription rejects the watch with the mapped error', async () => {
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, {
+          error: 'EAccount:Invalid permissions',
+          method: 'subscribe',
+          success: false,
+          time_in: T,
+          time_out: T,
+          req_id: msg['req_id'],
+        });
+      });
+      const ex = make(v);
+      await expect(ex.watchBalance()).rejects.toBeInstanceOf(PermissionDenied);
+      await expect(ex.watchOrders()).rejects.toBeInstanceOf(PermissionDenied);
+    });
+
+    it('default: watchOrders and watchMyTrades share the executions channel and follow an order to its fill', async () => {
+      const order = 'OK4GJX-KSTLS-7DZZO5';
+      const v = await venue((msg, peer) => {
+        if (msg['method'] !== 'subscribe') return;
+        reply(peer, ack(msg, { channel: 'executions', maxratecount: 125, snap_orders: true, snap_trades: true }));
+        reply(peer, {
+          channel: 'executions',
+          type: 'snapshot',
+          sequence: 1,
+          data: [
+            // an open order
+            {
+              order_id: 'OLUHOB-XJ3NB-OQ6ZJW',
+              symbol: 'XRP/USD',
+              order_qty: 100,
+              cum_qty: 0,
+              cum_cost: 0,
+              time_in_force: 'GTC',
+              exec_type: 'new',
+              side: 'buy',
+              order_type: 'limit',
+              limit_price: 0.5,
+              order_status: 'new',
+              timestamp: '2023-09-22T09:00:00.000000Z',
+            },
+            // a fill from the trade history, of an order long closed
+            {
+              order_id: 'OOLDOO-ABCDE-FGHIJK',
+              exec_id: 'TOLDEX-ABCDE-FGHIJK',
+              exec_type: 'trade',
+              trade_id: 62887500,
+              symbol: 'BTC/USD',
+              side: 'buy',
+              last_qty: 0.01,
+              last_price: 26000,
+              liquidity_ind: 'm',
+              cost: 260,
+              order_type: 'limit',
+              timestamp: '2023-09-21T10:00:00.000000Z',
+              fees: [{ asset: 'USD', qty: 0.416 }],
+            },
+          ],
+        });
+      });
+      const rest = tokenFetch();
+      const ex = make(v, {}, rest);
+      const [orders, fills] = await Promise.all([ex.watchOrders(), ex.watchMyTrades()]);
+      expect(subscribes(v, 'executions')).toEqual([
+        {
+          method: 'subscribe',
+          params: { channel: 'executions', token: 'tok-1', snap_orders: true, snap_trades: true },
+          req_id: expect.any(Number),
+          path: '/auth/v2',
+        },
+      ]);
+      expect(rest.calls).toHaveLength(1);
+      expect(orders.map((o) => [o.id, o.status, o.symbol, o.price, o.amount])).toEqual([
+        ['OLUHOB-XJ3NB-OQ6ZJW', 'open', 'XRP/USD', 0.5, 100],
+      ]);
+      expect(fills).toHaveLength(1);
+      expect(fills[0]).toMatchObject({
+        id: 'TOLDEX-ABCDE-FGHIJK',
+        order: 'OOLDOO-ABCDE-FGHIJK',
+        symbol: 'BTC/USD',
+        takerOrMaker: 'maker',
+        price: 26000,
+        amount: 0.01,
+        cost: 260,
+        fee: { cost: 0.416, currency: 'USD' },
+      });
+
+      // the documented pending_new report
+      const pendingNew = ex.watchOrders('BTC/USD');
+      await sleep(5);
+      v.send(
+        {
+          channel: 'executions',
+          type: 'update',
+          sequence: 8,
+          data: [
+            {
+              order_id: order,
+              order_userref: 3,
+              symbol: 'BTC/USD',
+              order_qty: 0.005,
+              cum_cost: 0.0,
+              time_in_force: 'GTC',
+              exec_type: 'pending_new',
+              side: 'sell',
+              order_type: 'limit',
+              limit_price_type: 'static',
+              limit_price: 26500.0,
+              stop_price: 0.0,
+              order_status: 'pending_new',
+              fee_usd_equiv: 0.0,
+              fee_ccy_pref: 'fciq',
+              timestamp: '2023-09-22T10:33:05.709950Z',
+            },
+          ],
+        },
+        '/auth/v2',
+      );
+      const [placed] = await pendingNew;
+      expect(placed).toMatchObject({
+        id: order,
+        clientOrderId: '3',
+        symbol: 'BTC/USD',
+        status: 'open',
+        type: 'limit',
+        side: 'sell',
+        price: 26500,
+        amount: 0.005,
+        timeInForce: 'GTC',
+        timestamp: 1695378785709,
+      });
+      expect(placed!.triggerPrice).toBeUndefined();
+
+      // live, then the fill, in one frame: the order comes once, in its latest state; the fill as a trade
+      const nextOrders = ex.watchOrders();
+      const nextFills = ex.watchMyTrades('BTC/USD');
+      await sleep(5);
+      v.send(
+        {
+          channel: 'executions',
+          type: 'update',
+          sequence: 9,
+          data: [
+            {
+              timestamp: '2023-09-22T10:33:05.709993Z',
+              order_status: 'new',
+              exec_type: 'new',
+              order_userref: 3,
+              order_id: order,
+            },
+            {
+              order_id: order,
+              order_userref: 3,
+              exec_id: 'TGBB7L-HT5LX-J3BZ4A',
+              exec_type: 'trade',
+              trade_id: 62887576,
+              symbol: 'BTC/USD',
+              side: 'sell',
+              last_qty: 0.005,
+              last_price: 26599.9,
+              liquidity_ind: 't',
+              cost: 132.9995,
+              order_type: 'limit',
+              timestamp: '2023-09-22T10:33:05.710016Z',
+              order_status: 'filled',
+              cum_qty: 0.005,
+              cum_cost: 132.9995,
+              avg_price: 26599.9,
+              fee_usd_equiv: 0.3458,
+              fees: [{ asset: 'USD', qty: 0.3458 }],
+            },
+          ],
+        },
+        '/auth/v2',
+      );
+      const updated = await nextOrders;
+      expect(updated).toHaveLength(1);
+      expect(updated[0]).toMatchObject({
+        id: order,
+        status: 'closed',
+        price: 26500,
+        amount: 0.005,
+        filled: 0.005,
+        remaining: 0,
+        cost: 132.9995,
+        average: 26599.9,
+        timestamp: 1695378785709,
+        lastTradeTimestamp: 1695378785710,
+        fee: { cost: 0.3458, currency: 'USD' },
+      });
+      const [fill] = await nextFills;
+      expect(fill).toMatchObject({
+        id: 'TGBB7L-HT5LX-J3BZ4A',
+        order,
+        symbol: 'BTC/USD',
+        side: 'sell',
+        type: 'limit',
+        takerOrMaker: 'taker',
+        price: 26599.9,
+        amount: 0.005,
+        cost: 132.9995,
+        fee: { cost: 0.3458, currency: 'USD' },
+        timestamp: 1695378785710,
+      });
+    });
+  });
+});
