@@ -565,11 +565,19 @@ export abstract class Exchange {
       throw new NotSupported(`${this.id} has no testnet / sandbox urls`, { exchange: this.id });
     }
     const urls = this.urls;
+    // Websocket bases switch with the REST ones where the spec names sandbox ones (urls.wsTest).
+    const wsTest = this.spec.urls['wsTest'] as Urls['ws'] | undefined;
     if (enabled) {
       urls['apiBackup'] = urls.api;
       urls.api = { ...urls.api, ...test };
+      if (wsTest !== undefined) {
+        urls['wsBackup'] = urls.ws;
+        urls.ws = typeof wsTest === 'string' || typeof urls.ws === 'string' ? wsTest : { ...urls.ws, ...wsTest };
+      }
     } else {
       urls.api = (urls['apiBackup'] as Record<string, string> | undefined) ?? this.spec.urls.api;
+      const ws = (urls['wsBackup'] as Urls['ws']) ?? this.spec.urls.ws;
+      if (wsTest !== undefined && ws !== undefined) urls.ws = ws;
     }
     this.#sandbox = enabled;
   }

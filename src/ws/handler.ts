@@ -20,6 +20,12 @@ export interface StreamLimits {
   orders: number;
 }
 
+/** A watch-call map that cuts a published book to the depth one caller asked for. */
+export function cutBook(limit: number | undefined): ((book: OrderBook) => OrderBook) | undefined {
+  if (limit === undefined) return undefined;
+  return (book) => ({ ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) });
+}
+
 export abstract class StreamHandler<E extends Exchange = Exchange> implements StreamHandlerLike {
   readonly streams: Streams;
   readonly limits: StreamLimits;

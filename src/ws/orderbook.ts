@@ -118,6 +118,11 @@ export class LocalOrderBook {
   /** 'syncing' until a snapshot arrives (and after a gap); watchers wait meanwhile. */
   state: BookState = 'syncing';
 
+  /**
+   * `depth` caps what the book stores, for feeds that maintain a depth-limited book (Kraken's book-10 with its
+   * checksum): levels past it are dropped on reset and by trim(). A book kept from full-depth deltas must not
+   * be given a depth, since a removal can uncover a level below any cut; cut the output instead.
+   */
   constructor(
     readonly symbol: string,
     readonly depth?: number,

@@ -10,10 +10,15 @@ export interface Subscription {
   /** Unique per topic, e.g. 'book:XBT/USD'. */
   key: string;
   url: string;
-  /** Sent on connect and after every reconnect. */
+  /**
+   * Sent on connect and after every reconnect: a message, a list of messages, or a function that makes them at
+   * send time (a signed subscribe needs a fresh timestamp on each reconnect).
+   */
   subscribe: unknown;
   /** Sent to stop the topic; without it the topic is only forgotten locally. */
   unsubscribe?: unknown;
+  /** Topics with different groups never share a socket, even on the same url (e.g. private vs public). */
+  group?: string;
   /** Private topics wait for authentication first. */
   private?: boolean;
 }
@@ -21,6 +26,14 @@ export interface Subscription {
 interface Waiter {
   resolve: (value: any) => void;
   reject: (error: unknown) => void;
+  /** Shapes the shared value for this caller (e.g. cuts a book to the depth it asked for). */
+  map?: ((value: any) => unknown) | undefined;
+}
+
+/** Messages of a subscribe/unsubscribe entry, made at send time when it is a function. */
+function messagesOf(entry: unknown): unknown[] {
+  const value = typeof entry === 'function' ? (entry as () => unknown)() : entry;
+  return Array.isArray(value) ? value : [value];
 }
 
 export interface StreamsOptions {
@@ -49,18 +62,22 @@ export class Streams {
   constructor(readonly options: StreamsOptions) {}
 
   /** The next value resolved for `hash`, subscribing `sub` first if it is new. */
-  watch<T>(sub: Subscription, hash: string): Promise<T> {
+  watch<T>(sub: Subscription, hash: string, map?: (value: any) => T): Promise<T> {
     if (this.closed) return Promise.reject(new ExchangeClosedByUser(`${this.options.exchange} streams are closed`));
-    const next = this.next<T>(hash);
+    const next = this.next<T>(hash, map);
     if (!this.subs.has(sub.key)) {
       this.subs.set(sub.key, sub);
-      const conn = this.connectionFor(sub.url);
+      const conn = this.connectionFor(sub.url, sub.group);
       this.topicConn.set(sub.key, conn);
       conn.connect().then(
         () => {
           // onOpen already sent every known topic on a fresh connect; send this one if it came later.
-          if (conn.status === 'connected' && this.sentOn.get(sub.key) !== conn.generation)
+          if (conn.status !== 'connected' || this.sentOn.get(sub.key) === conn.generation) return;
+          try {
             this.sendSubscribe(conn, sub);
+          } catch (e) {
+            this.reject(hash, e);
+          }
         },
         (e: unknown) => this.reject(hash, e),
       );
@@ -72,16 +89,17 @@ export class Streams {
 
   private sendSubscribe(conn: Connection, sub: Subscription): void {
     this.sentOn.set(sub.key, conn.generation);
-    const messages = Array.isArray(sub.subscribe) ? sub.subscribe : [sub.subscribe];
-    for (const m of messages) conn.send(m);
+    for (const m of messagesOf(sub.subscribe)) conn.send(m);
   }
 
   /** Registers a waiter for `hash` without subscribing anything. */
-  next<T>(hash: string): Promise<T> {
+  next<T>(hash: string, map?: (value: any) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new ExchangeClosedByUser(`${this.options.exchange} streams are closed`));
     return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, map };
       const list = this.waiters.get(hash);
-      if (list === undefined) this.waiters.set(hash, [{ resolve, reject }]);
-      else list.push({ resolve, reject });
+      if (list === undefined) this.waiters.set(hash, [waiter]);
+      else list.push(waiter);
     });
   }
 
@@ -93,7 +111,16 @@ export class Streams {
     const list = this.waiters.get(hash);
     if (list === undefined || list.length === 0) return;
     this.waiters.delete(hash);
-    for (const w of list) w.resolve(value);
+    for (const w of list) {
+      if (w.map === undefined) w.resolve(value);
+      else {
+        try {
+          w.resolve(w.map(value));
+        } catch (e) {
+          w.reject(e);
+        }
+      }
+    }
   }
 
   reject(hash: string, error: unknown): void {
@@ -121,11 +148,13 @@ export class Streams {
     const sub = this.subs.get(key);
     const conn = this.topicConn.get(key);
     if (sub === undefined || conn === undefined || conn.status !== 'connected') return;
-    if (sub.unsubscribe !== undefined) {
-      const messages = Array.isArray(sub.unsubscribe) ? sub.unsubscribe : [sub.unsubscribe];
-      for (const m of messages) conn.send(m);
+    try {
+      if (sub.unsubscribe !== undefined) for (const m of messagesOf(sub.unsubscribe)) conn.send(m);
+      this.sendSubscribe(conn, sub);
+    } catch (e) {
+      // The socket went away meanwhile; the reconnect sends the subscription again.
+      this.options.onError?.(e);
     }
-    this.sendSubscribe(conn, sub);
   }
 
   /** Stops a topic without touching the connection or other topics. */
@@ -139,9 +168,8 @@ export class Streams {
     if (hashPrefix !== undefined)
       this.rejectMatching(hashPrefix, new UnsubscribeError(`${this.options.exchange} unsubscribed ${key}`));
     if (conn !== undefined && conn.status === 'connected' && sub.unsubscribe !== undefined) {
-      const messages = Array.isArray(sub.unsubscribe) ? sub.unsubscribe : [sub.unsubscribe];
       try {
-        for (const m of messages) conn.send(m);
+        for (const m of messagesOf(sub.unsubscribe)) conn.send(m);
       } catch {
         // The socket went away meanwhile: the topic is forgotten locally, which is all that is left to do.
       }
@@ -173,8 +201,9 @@ export class Streams {
     for (const hash of [...this.waiters.keys()]) this.reject(hash, err);
   }
 
-  private connectionFor(url: string): Connection {
-    const list = this.connections.get(url) ?? [];
+  private connectionFor(url: string, group = ''): Connection {
+    const slot = group === '' ? url : `${url}#${group}`;
+    const list = this.connections.get(slot) ?? [];
     const cap = this.options.maxTopicsPerConnection ?? Infinity;
     for (const c of list) {
       let topics = 0;
@@ -206,7 +235,7 @@ export class Streams {
       },
     });
     list.push(conn);
-    this.connections.set(url, list);
+    this.connections.set(slot, list);
     return conn;
   }
 

@@ -172,3 +172,45 @@ describe('websocket core', () => {
     await expect(st.watch({ key: 'a', url: 'ws://127.0.0.1:9', subscribe: {} }, 'a')).rejects.toThrow(/connect/);
   });
 });
+
+describe('subscription options', () => {
+  it('behavior: subscribe messages made at send time, groups on separate sockets, per-caller map', async () => {
+    let stamp = 0;
+    const s = await server((msg, socket) => {
+      if (msg.op === 'sub') socket.send(JSON.stringify({ topic: msg.topic, n: 10 }));
+    });
+    servers.push(s);
+    const st = makeStreams(s.url);
+    const sub = { key: 'a', url: s.url, subscribe: () => ({ op: 'sub', topic: 'a', stamp: ++stamp }) };
+    const [plain, doubled] = await Promise.all([
+      st.watch<number>(sub, 'a'),
+      st.watch<number>(sub, 'a', (n: number) => n * 2),
+    ]);
+    expect([plain, doubled]).toEqual([10, 20]);
+    await st.watch({ key: 'p', url: s.url, subscribe: { op: 'sub', topic: 'p' }, group: 'private' }, 'p');
+    expect(s.connections).toBe(2);
+    s.sockets[0]!.terminate();
+    expect(await st.next<number>('a')).toBe(10);
+    expect(s.received.filter((m: any) => m.topic === 'a').map((m: any) => m.stamp)).toEqual([1, 2]);
+  });
+
+  it('error: a subscribe that cannot be made rejects its watch call', async () => {
+    const s = await server();
+    servers.push(s);
+    const st = makeStreams(s.url);
+    const failing = {
+      key: 'x',
+      url: s.url,
+      subscribe: () => {
+        throw new Error('cannot sign');
+      },
+    };
+    await expect(st.watch(failing, 'x')).rejects.toThrow(/cannot sign/);
+  });
+
+  it('error: next() after close rejects at once', async () => {
+    const st = makeStreams('ws://127.0.0.1:9');
+    st.close();
+    await expect(st.next('a')).rejects.toThrow(/closed/);
+  });
+});
