@@ -856,7 +856,10 @@ describe('kraken websocket v2', () => {
       });
       const rest = tokenFetch();
       const ex = make(v, {}, rest);
-      expect((await ex.watchBalance()).total).toEqual({ BTC: 1 });
+      // two first calls at once: one token, one subscription
+      const [a, b] = await Promise.all([ex.watchBalance(), ex.watchBalance()]);
+      expect([a.total, b.total]).toEqual([{ BTC: 1 }, { BTC: 1 }]);
+      expect(rest.calls).toHaveLength(1);
       const next = ex.watchBalance();
       v.peers[0]!.socket.terminate();
       expect((await next).total).toEqual({ BTC: 2 });

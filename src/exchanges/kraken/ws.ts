@@ -66,6 +66,7 @@ interface Frame {
 
 /** What a failed subscription rejects, and the messages that carry its token (private channels). */
 interface Topic {
+  sub: Subscription;
   reject: (error: unknown) => void;
   tokenParams?: Dict[];
 }
@@ -172,22 +173,25 @@ export class krakenStreams extends StreamHandler<kraken> {
 
   /** A subscription with its own req_id; `id` holds what names the topic in both subscribe and unsubscribe. */
   private topic(key: string, url: string, id: Dict, extra: Dict, reject: (e: unknown) => void): Subscription {
-    const existing = this.streams.subscription(key);
+    // concurrent first calls share one subscription object (the one whose token gets refreshed)
+    const existing = this.topics.get(key)?.sub ?? this.streams.subscription(key);
     if (existing !== undefined) return existing;
     const reqId = this.nextReqId();
     this.keyOfReq.set(reqId, key);
     const subscribeParams = { ...id, ...extra };
     const unsubscribeParams = { ...id };
-    const topic: Topic = { reject };
-    if (typeof id['token'] === 'string') topic.tokenParams = [subscribeParams, unsubscribeParams];
-    this.topics.set(key, topic);
-    return {
+    const isPrivate = typeof id['token'] === 'string';
+    const sub: Subscription = {
       key,
       url,
       subscribe: { method: 'subscribe', params: subscribeParams, req_id: reqId },
       unsubscribe: { method: 'unsubscribe', params: unsubscribeParams, req_id: reqId },
-      private: topic.tokenParams !== undefined,
+      private: isPrivate,
     };
+    const topic: Topic = { sub, reject };
+    if (isPrivate) topic.tokenParams = [subscribeParams, unsubscribeParams];
+    this.topics.set(key, topic);
+    return sub;
   }
 
   private forget(key: string): void {
@@ -251,7 +255,10 @@ export class krakenStreams extends StreamHandler<kraken> {
     return this.tokenFlight;
   }
 
-  /** Each new private socket subscribes with a new token (Kraken ties a token's lifetime to its first connection). */
+  /**
+   * Each new private socket subscribes with a new token: a token must be used within 15 minutes of its creation
+   * and stays valid only while the connection that used it lasts.
+   */
   protected override async onConnected(conn: Connection): Promise<void> {
     if (conn.url !== this.wsUrl('private')) return;
     const keyed = [...this.topics].filter(([key, t]) => t.tokenParams !== undefined && this.streams.isSubscribed(key));
@@ -268,7 +275,7 @@ export class krakenStreams extends StreamHandler<kraken> {
 
   private async privateTopic(key: string, channel: string, params: Dict, reject: (e: unknown) => void) {
     await this.exchange.loadMarkets();
-    const existing = this.streams.subscription(key);
+    const existing = this.topics.get(key)?.sub ?? this.streams.subscription(key);
     if (existing !== undefined) return existing;
     const token = await this.wsToken();
     return this.topic(key, this.wsUrl('private'), { channel, token }, params, reject);
@@ -728,6 +735,11 @@ export class krakenStreams extends StreamHandler<kraken> {
   private stop(key: string): void {
     this.streams.unsubscribe(key);
     this.forget(key);
+    // a later watch starts from what arrives after it, not from what arrived before this stop
+    for (const hash of [...this.cursors.keys()]) {
+      const family = key === 'executions' ? /^(orders|mytrades)(:|$)/.test(hash) : hash === key;
+      if (family) this.cursors.delete(hash);
+    }
     const symbol = this.bookSymbolOfKey(key);
     if (symbol !== undefined) this.books.delete(symbol);
   }
