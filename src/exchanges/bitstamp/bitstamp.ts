@@ -1,7 +1,7 @@
 /**
  * Bitstamp spot, REST API v2 (https://www.bitstamp.net/api/). Public GETs take query strings; private calls are
  * form POSTs signed with the v2 header scheme (X-Auth-*, see sign()). Market data, balances, orders (limit,
- * market, instant), order status, user transactions, crypto deposits and withdrawals.
+ * market, instant), order status, user transactions, crypto deposits and withdrawals. Streams live in ws.ts.
  */
 import { hmac, numberToPlainString, uuid } from '../../core/auth/index.js';
 import { NO_PADDING, TICK_SIZE, TRUNCATE, decimalToPrecision, tickFromPrecision } from '../../core/decimal.js';
@@ -128,6 +128,8 @@ export interface bitstamp extends ImplicitApi<typeof spec.api> {}
 
 export class bitstamp extends Exchange {
   static override spec = spec;
+  /** Streaming (websocket API v2): loaded by the first watch call. */
+  static override streams = async () => (await import('./ws.js')).bitstampStreams;
 
   // ---- ids ----
   /** Resolvers handed to the pure parsers. */

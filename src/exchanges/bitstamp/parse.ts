@@ -946,3 +946,155 @@ export function errorDetails(json: unknown): { codes: string[]; messages: string
   }
   return { codes, messages };
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Websocket v2 payloads (https://www.bitstamp.net/websocket/v2/): the `data` member of each channel's messages
+
+/** live_trades_{pair}, event `trade`. Numbers come twice: as JSON numbers and as exact strings (`*_str`). */
+export interface RawWsTrade {
+  id?: number | string;
+  amount?: number | string;
+  amount_str?: string;
+  price?: number | string;
+  price_str?: string;
+  /** 0 = buy, 1 = sell (the taker's side) */
+  type?: number | string;
+  timestamp?: string;
+  microtimestamp?: string;
+  buy_order_id?: number | string;
+  sell_order_id?: number | string;
+}
+
+/** order_book_{pair} (the top 100 levels each time) and diff_order_book_{pair} (the levels that changed). */
+export interface RawWsBook {
+  timestamp?: string;
+  microtimestamp?: string;
+  bids?: unknown[];
+  asks?: unknown[];
+}
+
+/** private-my_orders_{pair}-{user_id}: the order as it stands after the event the message names. */
+export interface RawWsOrder {
+  id?: number | string;
+  id_str?: string;
+  client_order_id?: string;
+  /** 0 = buy, 1 = sell */
+  order_type?: number | string;
+  order_subtype?: number | string;
+  /** unix seconds */
+  datetime?: string;
+  microtimestamp?: string;
+  amount?: number | string;
+  /** what is left to execute */
+  amount_str?: string;
+  amount_traded?: string;
+  amount_at_create?: string;
+  price?: number | string;
+  price_str?: string;
+  stop_price?: string;
+  trade_account_id?: number;
+  is_liquidation?: boolean;
+}
+
+/** private-my_trades_{pair}-{user_id}, event `trade`: one fill of the account's order. */
+export interface RawWsMyTrade {
+  id?: number | string;
+  id_str?: string;
+  order_id?: number | string;
+  client_order_id?: string;
+  amount?: string;
+  price?: string;
+  fee?: string;
+  side?: string;
+  microtimestamp?: string;
+}
+
+/** Milliseconds of a message: its microtimestamp when it has one, else its unix-seconds timestamp. */
+export function wsTime(raw: { microtimestamp?: unknown; timestamp?: unknown } | undefined): number | undefined {
+  const micro = int(raw, 'microtimestamp');
+  return micro !== undefined ? Math.floor(micro / 1000) : secondsToMs(raw?.timestamp);
+}
+
+export function parseWsTrade(raw: RawWsTrade, market: Market | undefined): Trade {
+  return withFeeSlot(
+    buildTrade(
+      {
+        id: str(raw, 'id'),
+        timestamp: wsTime(raw),
+        symbol: market?.symbol,
+        side: sideFromCode(raw.type),
+        price: raw.price_str ?? raw.price,
+        amount: raw.amount_str ?? raw.amount,
+        info: raw,
+      },
+      market,
+    ),
+  );
+}
+
+/** order_subtype -> [unified type, time in force] */
+const WS_ORDER_SUBTYPE: Record<string, [string, string | undefined]> = {
+  '0': ['limit', undefined],
+  '2': ['market', undefined],
+  '4': ['limit', 'IOC'],
+  '6': ['limit', 'FOK'],
+  '8': ['limit', 'GTD'],
+};
+
+/**
+ * An order from its latest event: order_created / order_changed leave it open; order_deleted closes it when
+ * nothing is left to execute and cancels it otherwise. amount_str is what is left; the original size is
+ * amount_at_create, or (older messages) what was traded plus what is left.
+ */
+export function parseWsOrder(raw: RawWsOrder, event: string | undefined, market: Market | undefined): Order {
+  const left = raw.amount_str ?? raw.amount;
+  let status: OrderStatus = 'open';
+  if (event === 'order_deleted') {
+    const rest = toDecimal(left);
+    status = rest !== undefined && dIsZero(rest) ? 'closed' : 'canceled';
+  }
+  const subtype = WS_ORDER_SUBTYPE[str(raw, 'order_subtype') ?? ''];
+  const micro = int(raw, 'microtimestamp');
+  return buildOrder(
+    {
+      id: str(raw, 'id_str', 'id'),
+      clientOrderId: str(raw, 'client_order_id'),
+      timestamp: secondsToMs(raw.datetime),
+      lastUpdateTimestamp: micro === undefined ? undefined : Math.floor(micro / 1000),
+      status,
+      symbol: market?.symbol,
+      type: subtype?.[0],
+      timeInForce: subtype?.[1],
+      side: sideFromCode(raw.order_type),
+      price: raw.price_str ?? raw.price,
+      amount: raw.amount_at_create,
+      filled: raw.amount_traded,
+      remaining: left,
+      triggerPrice: raw.stop_price,
+      info: raw,
+    },
+    market,
+  );
+}
+
+/** A fill of the account's order; the fee is charged in the quote currency. */
+export function parseWsMyTrade(raw: RawWsMyTrade, market: Market | undefined): Trade {
+  const side = raw.side?.toLowerCase();
+  const fee = toDecimal(raw.fee);
+  return withFeeSlot(
+    buildTrade(
+      {
+        id: str(raw, 'id_str', 'id'),
+        order: str(raw, 'order_id'),
+        timestamp: wsTime(raw),
+        symbol: market?.symbol,
+        side: side === 'buy' || side === 'sell' ? side : undefined,
+        price: raw.price,
+        amount: raw.amount,
+        fee: fee === undefined ? undefined : { cost: fee, currency: market?.quote },
+        info: raw,
+      },
+      market,
+    ),
+  );
+}

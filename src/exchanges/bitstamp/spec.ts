@@ -4,6 +4,7 @@
  *   v2 signing: 'BITSTAMP ' + key + verb + host + path + query + content type + nonce + timestamp + 'v2' + body)
  * - https://www.bitstamp.net/api/#section/Request-limits (400 req/s, 10 000 requests per 10 minutes)
  * - https://www.bitstamp.net/fee-schedule/ (trading fee tiers)
+ * - https://www.bitstamp.net/websocket/v2/ (streaming: channels, heartbeat, forced reconnection, private channels)
  */
 import { defineSpec } from '../../core/spec.js';
 import { TICK_SIZE } from '../../core/decimal.js';
@@ -62,7 +63,17 @@ export const spec = defineSpec({
   pro: true,
   marketTypes: ['spot'],
   // CCXT methods beyond the core unified list
-  has: { fetchDepositWithdrawFee: true, fetchDepositWithdrawFees: true, fetchTransactionFees: true },
+  // Streams (ws.ts): books, public trades, the account's orders and fills. The websocket has no ticker, candle
+  // or balance channel.
+  has: {
+    fetchDepositWithdrawFee: true,
+    fetchDepositWithdrawFees: true,
+    fetchTransactionFees: true,
+    watchOrderBook: true,
+    watchTrades: true,
+    watchOrders: true,
+    watchMyTrades: true,
+  },
   urls: {
     logo: 'https://github.com/user-attachments/assets/d5480572-1fee-43cb-b900-d38c522d0024',
     www: 'https://www.bitstamp.net',
@@ -72,6 +83,8 @@ export const spec = defineSpec({
       public: 'https://www.bitstamp.net/api/v2',
       private: 'https://www.bitstamp.net/api/v2',
     },
+    // one endpoint carries public and private channels
+    ws: { public: 'wss://ws.bitstamp.net', private: 'wss://ws.bitstamp.net' },
     test: {
       public: 'https://sandbox.bitstamp.net/api/v2',
       private: 'https://sandbox.bitstamp.net/api/v2',
@@ -281,6 +294,9 @@ export const spec = defineSpec({
       'Insufficient balance for provided user.': 'InsufficientFunds',
       'Provided client_order_id already exists.': 'DuplicateOrderId',
       'Request rejected due to exceeded rate limit.': 'RateLimitExceeded',
+      // websocket bts:error codes and messages
+      '4009': 'AuthenticationError',
+      'Connection is unauthorized.': 'AuthenticationError',
     },
     broad: {
       'Minimum order size is': 'InvalidOrder',
@@ -325,5 +341,21 @@ export const spec = defineSpec({
     },
     // currencies whose memo goes in `destination_tag` rather than `memo_id`
     destinationTagCurrencies: ['XRP'],
+    ws: {
+      // cache sizes: trades per symbol, orders and fills per symbol
+      trades: 1000,
+      orders: 1000,
+      // application heartbeat ({event: 'bts:heartbeat'}) every pingInterval ms; silence beyond staleAfter reconnects
+      pingInterval: 10_000,
+      staleAfter: 30_000,
+      // books: 'diff_order_book' (full depth, synced with the REST book) or 'order_book' (top 100 each message)
+      bookChannel: 'diff_order_book',
+      // REST snapshot attempts: first retry after snapshotDelay ms, doubling up to 10 s; after snapshotMaxRetries
+      // failures in a row the book's watch calls reject (attempts go on)
+      snapshotDelay: 1000,
+      snapshotMaxRetries: 3,
+      // diffs held per symbol while its snapshot is fetched
+      bookBuffer: 2000,
+    },
   },
 });
