@@ -203,7 +203,8 @@ export class krakenStreams extends StreamHandler<kraken> {
   private onRequestError(frame: Frame): void {
     const message = frame.error ?? 'request failed';
     const key = frame.req_id === undefined ? undefined : this.keyOfReq.get(frame.req_id);
-    if (frame.method !== 'subscribe' || key === undefined) return;
+    // a failed unsubscribe leaves nothing to undo
+    if (frame.method === 'unsubscribe' || key === undefined) return;
     // a duplicate subscribe leaves the existing stream running
     if (message.includes('Already subscribed')) return;
     const error = this.errorOf(message);
