@@ -48,7 +48,16 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       onMessage: (data, conn) => this.handleMessage(data, conn),
       onConnected: (conn) => this.onConnected(conn),
       onReconnect: (conn, keys) => this.onReconnect(conn, keys),
+      onError: (error) => this.onError(error),
     });
+  }
+
+  /**
+   * Errors that belong to no watch call (a frame a handler could not read, a failed re-authentication). They are
+   * logged when the exchange is verbose; exchanges override this to reject the watchers concerned.
+   */
+  protected onError(error: unknown): void {
+    if (this.exchange.verbose) this.exchange.log('ws error', error instanceof Error ? error.message : String(error));
   }
 
   /** Routes one parsed frame. */
