@@ -525,6 +525,31 @@ describe('bitstamp ws: connection', () => {
     ]);
   });
 
+  it('behavior: a snapshot answered after its socket dropped is ignored; the new socket brings its own', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const old: Level[] = [['8000', '1']];
+    const { ex, calls } = make(
+      feed,
+      restOf({
+        btcusd: [{ body: restBook(T0 + 100, old, ASKS), delay: 80 }, { body: restBook(T0 + 5000, BIDS, ASKS) }],
+      }),
+    );
+    const pending = ex.watchOrderBook('BTC/USD');
+    await until(() => bookCalls(calls, 'btcusd').length === 1);
+    feed.sockets[0]!.terminate();
+    const book = await pending;
+    expect(book.nonce).toBe(T0 + 5000);
+    const ref = new RefBook();
+    ref.reset(BIDS, ASKS);
+    expect(sides(book)).toEqual(ref.levels());
+    await sleep(100); // the late answer to the first request lands and changes nothing
+    const next = ex.watchOrderBook('BTC/USD');
+    feed.send(diff('btcusd', T0 + 5100, [], [['8740', '0']]));
+    ref.apply([], [['8740', '0']]);
+    expect(sides(await next)).toEqual(ref.levels());
+  });
+
   it('behavior: a silent server is declared stale and replaced; heartbeats are sent meanwhile', async () => {
     const feed = await startFeed();
     cleanup.push(feed.close);
