@@ -527,7 +527,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   /**
    * An error answers a subscribe: the topic it names, else (the usual case: no channel) one of the subscribes this
    * socket sent that are still unanswered — a pending one named in the message, a private one for an authorization
-   * failure, else the oldest.
+   * failure, else the oldest. An error no subscribe can own goes to the handler's error sink.
    */
   private onFeedError(msg: Dict, conn: Connection): void {
     const data = isPlainObject(msg['data']) ? msg['data'] : {};
@@ -543,6 +543,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     if (hit === undefined && error instanceof AuthenticationError) hit = pending.find((t) => t.isPrivate);
     hit ??= pending[0];
     if (hit !== undefined) this.drop(hit, error);
+    else this.onError(error);
   }
 
   /** The class spec.exceptions maps the code or message to (ExchangeError otherwise). */
