@@ -31,7 +31,15 @@ import { httpFetch, redactUrl, type FetchLike, type HttpRequest, type HttpRespon
 import { MarketStore } from './markets.js';
 import { DECIMAL_PLACES, NO_PADDING, ROUND, TICK_SIZE, TRUNCATE, decimalToPrecision, dIsZero } from './decimal.js';
 import { Throttler, type ThrottleStore } from './throttle.js';
-import { UNIFIED_METHODS, type ExchangeSpec, type Has, type HttpMethod, type Urls, type WatchMethod } from './spec.js';
+import {
+  UNIFIED_METHODS,
+  WATCH_METHODS,
+  type ExchangeSpec,
+  type Has,
+  type HttpMethod,
+  type Urls,
+  type WatchMethod,
+} from './spec.js';
 import type {
   Balances,
   Currency,
@@ -1108,6 +1116,8 @@ export function hasOf(cls: ExchangeClass): Has {
     has[types] = cls.spec.marketTypes.includes(types);
   has.sandbox = cls.spec.urls.test !== undefined;
   for (const m of UNIFIED_METHODS) has[m] = proto[m] !== base[m];
+  // Streaming lives in ws.ts, loaded lazily: the spec declares which watch methods it serves.
+  for (const m of WATCH_METHODS) has[m] = false;
   Object.assign(has, cls.spec.has);
   hasCache.set(cls, has);
   return has;

@@ -95,9 +95,13 @@ export class Connection {
     this.settleOpen(new NetworkError(`${this.label()} connection closed`));
   }
 
-  /** Drops the socket and reconnects (used on staleness and on a book that cannot be trusted). */
-  restart(reason: string): void {
+  /**
+   * Drops the socket and reconnects (staleness, a server that asks for it). `immediate` skips the backoff delay,
+   * for servers that announce a restart and expect the client straight back.
+   */
+  restart(reason: string, immediate = false): void {
     if (this.status === 'closed') return;
+    if (immediate) this.attempts = -1;
     this.dropSocket(reason);
   }
 
@@ -194,7 +198,7 @@ export class Connection {
     this.clearTick();
     this.setStatus('reconnecting');
     const b = this.backoff;
-    const base = Math.min(b.max, b.initial * b.factor ** this.attempts);
+    const base = this.attempts < 0 ? 0 : Math.min(b.max, b.initial * b.factor ** this.attempts);
     const rnd = (this.options.random ?? Math.random)();
     const delay = Math.max(0, Math.round(base * (1 + b.jitter * (rnd * 2 - 1))));
     this.attempts++;

@@ -10,7 +10,7 @@ import {
   NotSupported,
 } from '../../src/core/errors.js';
 import { Exchange } from '../../src/core/exchange.js';
-import { UNIFIED_METHODS } from '../../src/core/spec.js';
+import { UNIFIED_METHODS, WATCH_METHODS } from '../../src/core/spec.js';
 import { camelPath } from '../../src/core/util.js';
 import { implementedIds, loadExchangeClass } from '../../src/registry.js';
 
@@ -103,6 +103,20 @@ for (const id of implementedIds()) {
         await expect(fn.apply(ex, ARGS[m] ?? []), `${id}.${m}`).rejects.toBeInstanceOf(NotSupported);
       }
       expect(rec.calls).toEqual([]);
+    });
+
+    it('behavior: the watch methods has declares are exactly those the ws handler serves', async () => {
+      const load = (Cls as unknown as { streams?: () => Promise<new (e: unknown) => object> }).streams;
+      const ex = new Cls();
+      if (load === undefined) {
+        for (const m of WATCH_METHODS) expect(ex.has[m], `${id}.has.${m}`).toBe(false);
+        return;
+      }
+      const Handler = await load();
+      for (const m of WATCH_METHODS) {
+        const served = typeof (Handler.prototype as Record<string, unknown>)[m] === 'function';
+        expect.soft(ex.has[m] === true, `${id}.has.${m}`).toBe(served);
+      }
     });
 
     it('behavior: every endpoint in the table is a callable method', () => {

@@ -119,6 +119,25 @@ describe('websocket core', () => {
     expect(statuses).toContain('stale');
   });
 
+  it('behavior: restart(immediate) reconnects without the backoff delay', async () => {
+    const s = await server((msg, socket) => {
+      if (msg.op === 'sub') socket.send(JSON.stringify({ topic: 'a', n: s.connections }));
+    });
+    servers.push(s);
+    const st = new Streams({
+      exchange: 'toy',
+      connection: () => ({ backoff: { initial: 5000, max: 5000, jitter: 0 }, staleAfter: 0, pingInterval: 0 }),
+      onMessage: (d) => st.resolve('a', (d as { n: number }).n),
+    });
+    streamsList.push(st);
+    await st.watch({ key: 'a', url: s.url, subscribe: { op: 'sub', topic: 'a' } }, 'a');
+    const started = Date.now();
+    const next = st.next<number>('a');
+    st.connection(s.url)!.restart('server asked', true);
+    expect(await next).toBe(2);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('behavior: unsubscribe keeps the socket and the other topics', async () => {
     const s = await server((msg, socket) => {
       if (msg.op === 'sub') socket.send(JSON.stringify({ topic: msg.topic, n: 7 }));
