@@ -1,0 +1,908 @@
+/**
+ * Binance streams against a local websocket server that speaks the documented protocol (SUBSCRIBE with acks, combined
+ * stream wrapping, diff depth with U/u ids, the user data stream) and a local REST answering through the injected
+ * fetch. Order books are checked against a plain Map-based book that plays the exchange's part: it applies every
+ * update, produces the events (several update ids folded into one event, as Binance does) and the REST snapshots.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import { AuthenticationError, BadRequest, ExchangeClosedByUser } from '../../src/core/errors.js';
+import type { OrderBook } from '../../src/core/types.js';
+import { binance } from '../../src/exchanges/binance/binance.js';
+
+const FIXTURES = new URL('../../src/exchanges/binance/fixtures/', import.meta.url);
+const markets = JSON.parse(readFileSync(new URL('markets/binance.json', FIXTURES), 'utf8')) as Record<string, never>;
+
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// the exchange's side
+
+interface Client {
+  socket: ServerSocket;
+  path: string;
+  streams: Set<string>;
+}
+
+interface Received {
+  path: string;
+  at: number;
+  msg: Json;
+}
+
+class FakeBinance {
+  clients: Client[] = [];
+  received: Received[] = [];
+  /** Streams the server refuses; a SUBSCRIBE naming one of them is refused whole. */
+  refuse = new Map<string, { code: number; msg: string }>();
+  onSubscribe: (stream: string, client: Client) => void = () => undefined;
+
+  private constructor(
+    private readonly wss: WebSocketServer,
+    readonly url: string,
+  ) {
+    wss.on('connection', (socket, req) => {
+      const client: Client = { socket, path: req.url ?? '/', streams: new Set() };
+      this.clients.push(client);
+      socket.on('message', (raw) => this.onMessage(client, JSON.parse(raw.toString()) as Json));
+    });
+  }
+
+  static async start(): Promise<FakeBinance> {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    return new FakeBinance(wss, `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+  }
+
+  private onMessage(client: Client, msg: Json): void {
+    this.received.push({ path: client.path, at: Date.now(), msg });
+    const params = (msg['params'] ?? []) as string[];
+    if (msg['method'] === 'SUBSCRIBE') {
+      const refused = params.map((p) => this.refuse.get(p)).find((r) => r !== undefined);
+      if (refused !== undefined) {
+        client.socket.send(JSON.stringify({ ...refused, id: msg['id'] }));
+        return;
+      }
+      for (const p of params) client.streams.add(p);
+      client.socket.send(JSON.stringify({ result: null, id: msg['id'] }));
+      for (const p of params) this.onSubscribe(p, client);
+    } else if (msg['method'] === 'UNSUBSCRIBE') {
+      for (const p of params) client.streams.delete(p);
+      client.socket.send(JSON.stringify({ result: null, id: msg['id'] }));
+    }
+  }
+
+  /** Sends an event to every socket subscribed to `stream` (wrapped on the combined endpoint). */
+  emit(stream: string, payload: unknown): void {
+    for (const c of this.clients) {
+      if (!c.streams.has(stream) || c.socket.readyState !== c.socket.OPEN) continue;
+      c.socket.send(JSON.stringify(c.path.startsWith('/stream') ? { stream, data: payload } : payload));
+    }
+  }
+
+  subscribes(path?: string): string[][] {
+    return this.received
+      .filter((r) => r.msg['method'] === 'SUBSCRIBE' && (path === undefined || r.path === path))
+      .map((r) => r.msg['params'] as string[]);
+  }
+
+  live(): Client[] {
+    return this.clients.filter((c) => c.socket.readyState === c.socket.OPEN);
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((r) => {
+      for (const c of this.wss.clients) c.terminate();
+      this.wss.close(() => r());
+    });
+  }
+}
+
+type Side = 'b' | 'a';
+
+/** The exchange's book: every update id changes one level; events fold several ids; snapshots come from history. */
+class TrueBook {
+  id: number;
+  private bids = new Map<string, string>();
+  private asks = new Map<string, string>();
+  private readonly history = new Map<number, { bids: Map<string, string>; asks: Map<string, string> }>();
+
+  constructor(
+    readonly marketId: string,
+    id: number,
+    bids: [string, string][],
+    asks: [string, string][],
+  ) {
+    this.id = id;
+    for (const [p, q] of bids) this.bids.set(p, q);
+    for (const [p, q] of asks) this.asks.set(p, q);
+    this.save();
+  }
+
+  private save(): void {
+    this.history.set(this.id, { bids: new Map(this.bids), asks: new Map(this.asks) });
+  }
+
+  /** Applies the changes (one update id each) and returns the diff-depth event Binance would send for them. */
+  next(changes: [Side, string, string][], E = 1_700_000_000_000 + this.id): Json {
+    const U = this.id + 1;
+    const folded = { b: new Map<string, string>(), a: new Map<string, string>() };
+    for (const [side, price, qty] of changes) {
+      const book = side === 'b' ? this.bids : this.asks;
+      if (Number(qty) === 0) book.delete(price);
+      else book.set(price, qty);
+      folded[side].set(price, qty);
+      this.id++;
+      this.save();
+    }
+    return { e: 'depthUpdate', E, s: this.marketId, U, u: this.id, b: [...folded.b], a: [...folded.a] };
+  }
+
+  /** GET api/v3/depth as of update id `at`. */
+  snapshot(at = this.id): Json {
+    const state = this.history.get(at)!;
+    return {
+      lastUpdateId: at,
+      bids: [...state.bids].sort((x, y) => Number(y[0]) - Number(x[0])),
+      asks: [...state.asks].sort((x, y) => Number(x[0]) - Number(y[0])),
+    };
+  }
+
+  levels(at: number): { bids: number[][]; asks: number[][] } {
+    const state = this.history.get(at);
+    if (state === undefined) throw new Error(`no exchange book at update id ${at}`);
+    const side = (m: Map<string, string>, desc: boolean): number[][] =>
+      [...m].map(([p, q]) => [Number(p), Number(q)]).sort((x, y) => (desc ? y[0]! - x[0]! : x[0]! - y[0]!));
+    return { bids: side(state.bids, true), asks: side(state.asks, false) };
+  }
+}
+
+function expectExchangeBook(book: OrderBook, truth: TrueBook): void {
+  expect(book.nonce).toBeDefined();
+  const ref = truth.levels(book.nonce!);
+  expect(book.bids).toEqual(ref.bids);
+  expect(book.asks).toEqual(ref.asks);
+}
+
+interface RestCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+/** The REST side, answered through the injected fetch. */
+class FakeRest {
+  calls: RestCall[] = [];
+  books: Record<string, TrueBook> = {};
+  /** Update id each depth snapshot is taken at (default: the latest), in turn. */
+  snapshotAt: (number | undefined)[] = [];
+  /** Depth answers wait for this while set. */
+  depthGate: Promise<void> | undefined;
+  listenKeys = ['pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1'];
+  putError: Json | undefined;
+  account: Json = { updateTime: 0, balances: [] };
+
+  fetch = async (url: string, init: { method: string; headers?: Record<string, string> }): Promise<unknown> => {
+    const u = new URL(url);
+    const call: RestCall = {
+      method: init.method,
+      path: u.pathname,
+      query: Object.fromEntries(u.searchParams),
+      headers: init.headers ?? {},
+    };
+    this.calls.push(call);
+    let status = 200;
+    let body: unknown = {};
+    if (call.path === '/api/v3/depth') {
+      await this.depthGate;
+      const book = this.books[call.query['symbol']!]!;
+      body = book.snapshot(this.snapshotAt.shift());
+    } else if (call.path === '/api/v3/userDataStream') {
+      if (call.method === 'POST') body = { listenKey: this.listenKeys[0] };
+      else if (call.method === 'PUT' && this.putError !== undefined) {
+        status = 400;
+        body = this.putError;
+      }
+    } else if (call.path === '/api/v3/account') body = this.account;
+    const text = JSON.stringify(body);
+    return {
+      status,
+      statusText: status === 200 ? 'OK' : 'Bad Request',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      text: async () => text,
+    };
+  };
+
+  depthCalls(symbol?: string): RestCall[] {
+    return this.calls.filter(
+      (c) => c.path === '/api/v3/depth' && (symbol === undefined || c.query['symbol'] === symbol),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// helpers
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function setup(): Promise<{ server: FakeBinance; rest: FakeRest }> {
+  const server = await FakeBinance.start();
+  cleanup.push(() => server.close());
+  return { server, rest: new FakeRest() };
+}
+
+function make(server: FakeBinance, rest: FakeRest, ws: Json = {}, config: Json = {}): binance {
+  const ex = new binance({
+    apiKey: 'test-api-key',
+    secret: 'test-secret',
+    enableRateLimit: false,
+    fetch: rest.fetch as never,
+    urls: { ws: { public: `${server.url}/stream`, private: `${server.url}/ws` } } as never,
+    options: {
+      ws: { backoff: { initial: 10, max: 40, jitter: 0 }, pingInterval: 0, staleAfter: 0, subscribeRate: 100, ...ws },
+    },
+    ...config,
+  });
+  ex.setMarkets(markets);
+  cleanup.push(() => ex.close());
+  return ex;
+}
+
+async function until(cond: () => boolean, what = 'condition', timeout = 3000): Promise<void> {
+  const end = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const btcBook = (): TrueBook =>
+  new TrueBook(
+    'BTCUSDT',
+    100,
+    [
+      ['30000.00', '1.5'],
+      ['29999.50', '2'],
+      ['29998.00', '0.25'],
+    ],
+    [
+      ['30001.00', '0.5'],
+      ['30002.50', '3'],
+    ],
+  );
+const bnbBook = (): TrueBook =>
+  new TrueBook(
+    'BNBUSDT',
+    5000,
+    [
+      ['300.1', '10'],
+      ['300.0', '4'],
+    ],
+    [['300.3', '7']],
+  );
+
+/** Sends the next update of `truth` on its depth stream and returns the event. */
+function step(server: FakeBinance, truth: TrueBook, changes: [Side, string, string][]): Json {
+  const ev = truth.next(changes);
+  server.emit(`${truth.marketId.toLowerCase()}@depth@100ms`, ev);
+  return ev;
+}
+
+// Documented payloads (developers.binance.com/docs/binance-spot-api-docs/web-socket-streams and user-data-stream),
+// with symbols of the test markets.
+const TICKER = {
+  e: '24hrTicker',
+  E: 1672515782136,
+  s: 'BTCUSDT',
+  p: '0.0015',
+  P: '250.00',
+  w: '0.0018',
+  x: '0.0009',
+  c: '0.0025',
+  Q: '10',
+  b: '0.0024',
+  B: '10',
+  a: '0.0026',
+  A: '100',
+  o: '0.0010',
+  h: '0.0025',
+  l: '0.0010',
+  v: '10000',
+  q: '18',
+  O: 0,
+  C: 86400000,
+  F: 0,
+  L: 18150,
+  n: 18151,
+};
+const TRADE = {
+  e: 'trade',
+  E: 1672515782136,
+  s: 'BTCUSDT',
+  t: 12345,
+  p: '0.001',
+  q: '100',
+  T: 1672515782136,
+  m: true,
+  M: true,
+};
+const KLINE = {
+  e: 'kline',
+  E: 1672515782136,
+  s: 'BTCUSDT',
+  k: {
+    t: 1672515780000,
+    T: 1672515839999,
+    s: 'BTCUSDT',
+    i: '1m',
+    f: 100,
+    L: 200,
+    o: '0.0010',
+    c: '0.0020',
+    h: '0.0025',
+    l: '0.0015',
+    v: '1000',
+    n: 100,
+    x: false,
+    q: '1.0000',
+    V: '500',
+    Q: '0.500',
+    B: '123456',
+  },
+};
+const EXECUTION_NEW = {
+  e: 'executionReport',
+  E: 1499405658658,
+  s: 'ETHBTC',
+  c: 'mUvoqJxFIILMdfAW5iGSOW',
+  S: 'BUY',
+  o: 'LIMIT',
+  f: 'GTC',
+  q: '1.00000000',
+  p: '0.10264410',
+  P: '0.00000000',
+  F: '0.00000000',
+  g: -1,
+  C: '',
+  x: 'NEW',
+  X: 'NEW',
+  r: 'NONE',
+  i: 4293153,
+  l: '0.00000000',
+  z: '0.00000000',
+  L: '0.00000000',
+  n: '0',
+  N: null,
+  T: 1499405658657,
+  t: -1,
+  I: 8641984,
+  w: true,
+  m: false,
+  M: false,
+  O: 1499405658657,
+  Z: '0.00000000',
+  Y: '0.00000000',
+  Q: '0.00000000',
+  W: 1499405658657,
+  V: 'NONE',
+};
+const fill = (t: number, qty: string, cum: string, cumQuote: string, fee: string, status: string): Json => ({
+  ...EXECUTION_NEW,
+  E: EXECUTION_NEW.E + t,
+  T: EXECUTION_NEW.T + t,
+  x: 'TRADE',
+  X: status,
+  l: qty,
+  z: cum,
+  L: '0.10264410',
+  Y: (Number(qty) * 0.1026441).toFixed(8),
+  Z: cumQuote,
+  n: fee,
+  N: 'BNB',
+  t: 100 + t,
+  I: 8641984 + t,
+  m: t % 2 === 1,
+});
+const ACCOUNT_POSITION = {
+  e: 'outboundAccountPosition',
+  E: 1564034571105,
+  u: 1564034571073,
+  B: [{ a: 'ETH', f: '10000.000000', l: '0.000000' }],
+};
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe('binance streams', () => {
+  describe('order book', () => {
+    it('default: the REST snapshot is bridged with the buffered diffs; the book is the exchange book', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      let release!: () => void;
+      rest.depthGate = new Promise<void>((r) => (release = r));
+      const ex = make(server, rest);
+      const first = ex.watchOrderBook('BTC/USDT');
+      await until(() => rest.depthCalls().length === 1, 'the snapshot request');
+      expect(server.subscribes('/stream')).toEqual([['btcusdt@depth@100ms']]);
+      expect(rest.depthCalls()[0]!.query).toEqual({ symbol: 'BTCUSDT', limit: '1000' });
+      // While the snapshot is under way the stream runs on: 101..103 (older than the snapshot), 104..106 (straddles).
+      step(server, truth, [
+        ['b', '30000.00', '1.4'],
+        ['a', '30001.00', '0'],
+        ['a', '30001.50', '2'],
+      ]);
+      step(server, truth, [
+        ['b', '29999.50', '0'],
+        ['b', '30000.50', '0.1'],
+        ['a', '30002.50', '2.5'],
+      ]);
+      await sleep(30);
+      rest.snapshotAt.push(104);
+      release();
+      const book = await first;
+      expect(book.symbol).toBe('BTC/USDT');
+      expect(book.nonce).toBe(106);
+      expect(book.timestamp).toBe(1_700_000_000_103);
+      expectExchangeBook(book, truth);
+      const next = ex.watchOrderBook('BTC/USDT', 1);
+      step(server, truth, [['b', '30000.75', '3']]);
+      const top = await next;
+      expect(top.bids).toEqual([[30000.75, 3]]);
+      expect(top.asks).toEqual([[30001.5, 2]]);
+      expect(rest.depthCalls()).toHaveLength(1);
+    });
+
+    it('behavior: a sequence gap resyncs that symbol alone; no watch resolves with a book from before the gap', async () => {
+      const { server, rest } = await setup();
+      const btc = (rest.books['BTCUSDT'] = btcBook());
+      const bnb = (rest.books['BNBUSDT'] = bnbBook());
+      const ex = make(server, rest);
+      // A consumer that sees every book the library hands out.
+      const seen: OrderBook[] = [];
+      const consumer = (async () => {
+        for await (const book of ex.stream('orderBook', 'BTC/USDT')) {
+          seen.push(book);
+          if (book.nonce === btc.id && seen.length > 1) break;
+        }
+      })();
+      await until(() => seen.length === 1, 'the first BTC book');
+      await ex.watchOrderBook('BNB/USDT');
+      step(server, btc, [['b', '29999.00', '1']]);
+      await until(() => seen.length === 2, 'a BTC update');
+      const beforeGap = seen.at(-1)!.nonce!;
+      const pending = ex.watchOrderBook('BTC/USDT');
+      btc.next([['b', '30000.00', '0']]); // lost: the best bid goes away, the client never hears of it
+      const afterGap = step(server, btc, [['a', '30001.00', '0.75']]);
+      const book = await pending;
+      expect(book.nonce).toBe(afterGap['u']);
+      expect(book.nonce).toBeGreaterThan(beforeGap);
+      expectExchangeBook(book, btc);
+      expect(book.bids[0]).toEqual([29999.5, 2]);
+      await consumer;
+      // Every book handed out is the exchange's book at its update id, and ids only go forward.
+      for (const b of seen) expectExchangeBook(b, btc);
+      const nonces = seen.map((b) => b.nonce!);
+      expect([...nonces].sort((x, y) => x - y)).toEqual(nonces);
+      expect(new Set(nonces).size).toBe(nonces.length);
+      // BTC fetched a second snapshot; BNB, on the same connection, was left alone and still flows.
+      expect(rest.depthCalls('BTCUSDT')).toHaveLength(2);
+      expect(rest.depthCalls('BNBUSDT')).toHaveLength(1);
+      const nextBnb = ex.watchOrderBook('BNB/USDT');
+      step(server, bnb, [['a', '300.4', '1']]);
+      expectExchangeBook(await nextBnb, bnb);
+      expect(
+        server
+          .subscribes()
+          .flat()
+          .filter((s) => s.startsWith('btcusdt')),
+      ).toHaveLength(1);
+    });
+
+    it('behavior: a snapshot older than the buffered stream is asked for again', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      let release!: () => void;
+      rest.depthGate = new Promise<void>((r) => (release = r));
+      const ex = make(server, rest);
+      const first = ex.watchOrderBook('BTC/USDT');
+      await until(() => rest.depthCalls().length === 1, 'the snapshot request');
+      truth.next([['b', '29990.00', '1']]); // 101: before the stream reached the client
+      step(server, truth, [['b', '29991.00', '1']]); // 102
+      await sleep(20);
+      rest.snapshotAt.push(100); // cannot be bridged to U = 102
+      release();
+      const book = await first;
+      expect(rest.depthCalls()).toHaveLength(2);
+      expect(book.nonce).toBe(102);
+      expectExchangeBook(book, truth);
+    });
+
+    it('behavior: after a dropped connection the subscription is restored, a new snapshot taken and data flows', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest);
+      await ex.watchOrderBook('BTC/USDT');
+      const pending = ex.watchOrderBook('BTC/USDT');
+      server.live()[0]!.socket.terminate();
+      // The exchange moves on while the client is away.
+      truth.next([['b', '30000.00', '0']]);
+      truth.next([['a', '30003.00', '1']]);
+      const book = await pending;
+      // The rebuilt book: the snapshot taken after the reconnect, never the book from before the drop.
+      expect(book.nonce).toBe(102);
+      expectExchangeBook(book, truth);
+      expect(server.subscribes()).toEqual([['btcusdt@depth@100ms'], ['btcusdt@depth@100ms']]);
+      expect(rest.depthCalls()).toHaveLength(2);
+      const next = ex.watchOrderBook('BTC/USDT');
+      step(server, truth, [['b', '29999.75', '4']]);
+      const after = await next;
+      expect(after.nonce).toBe(103);
+      expectExchangeBook(after, truth);
+      expect(server.clients).toHaveLength(2);
+    });
+
+    it('behavior: a silent connection is declared stale, replaced, and the book rebuilt', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest, { staleAfter: 300, backoff: { initial: 60, max: 60, jitter: 0 } });
+      const statuses = new Set<string>();
+      await ex.watchOrderBook('BTC/USDT');
+      const watcher = setInterval(() => {
+        void ex.streamStatus().then((s) => {
+          for (const v of Object.values(s)) statuses.add(v);
+        });
+      }, 5);
+      cleanup.push(() => clearInterval(watcher));
+      // The server keeps the socket open but sends nothing more; the exchange moves on meanwhile.
+      const pending = ex.watchOrderBook('BTC/USDT');
+      truth.next([['b', '29999.50', '2.5']]);
+      const rebuilt = await pending;
+      expect(server.clients).toHaveLength(2);
+      expect(server.subscribes()).toHaveLength(2);
+      expect(rebuilt.nonce).toBe(101);
+      expectExchangeBook(rebuilt, truth);
+      expect(server.clients[0]!.socket.readyState).not.toBe(server.clients[0]!.socket.OPEN);
+      expect([...statuses]).toEqual(expect.arrayContaining(['connected', 'reconnecting']));
+      const next = ex.watchOrderBook('BTC/USDT');
+      step(server, truth, [['a', '30001.00', '0.2']]);
+      const after = await next;
+      expect(after.nonce).toBe(102);
+      expectExchangeBook(after, truth);
+    });
+
+    it('args: the local book keeps the snapshot depth and answers each call at its limit', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest, { orderBookLimit: 3, orderBookRate: 1000 });
+      const [all, two] = await Promise.all([ex.watchOrderBook('BTC/USDT'), ex.watchOrderBook('BTC/USDT', 2)]);
+      expect(server.subscribes()).toEqual([['btcusdt@depth']]);
+      expect(rest.depthCalls()[0]!.query['limit']).toBe('3');
+      expect(all.bids).toHaveLength(3);
+      expect(two.bids).toHaveLength(2);
+      expect(two.asks).toHaveLength(2);
+      const next = ex.watchOrderBook('BTC/USDT');
+      server.emit('btcusdt@depth', truth.next([['b', '30000.50', '1']]));
+      // A fourth bid arrived: the book stays at three levels, the best ones.
+      expect((await next).bids).toEqual([
+        [30000.5, 1],
+        [30000, 1.5],
+        [29999.5, 2],
+      ]);
+    });
+  });
+
+  describe('subscriptions', () => {
+    it('error: a refused stream rejects its own watch call with the typed error; the others carry on', async () => {
+      const { server, rest } = await setup();
+      server.refuse.set('bnbusdt@trade', { code: 2, msg: 'Invalid request: invalid stream' });
+      const ex = make(server, rest);
+      const btc = ex.watchTrades('BTC/USDT');
+      const bnb = ex.watchTrades('BNB/USDT');
+      await expect(bnb).rejects.toBeInstanceOf(BadRequest);
+      await expect(bnb).rejects.toThrow(/invalid stream/);
+      // One message for both, refused whole; then each alone.
+      expect(server.subscribes()).toEqual([['btcusdt@trade', 'bnbusdt@trade'], ['btcusdt@trade'], ['bnbusdt@trade']]);
+      server.emit('btcusdt@trade', TRADE);
+      expect((await btc).map((t) => t.id)).toEqual(['12345']);
+      // A later call for the refused stream asks again (and is refused again).
+      await expect(ex.watchTrades('BNB/USDT')).rejects.toBeInstanceOf(BadRequest);
+    });
+
+    it('behavior: subscribes are merged into few messages, paced per connection', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest, { subscribeRate: 5 });
+      void ex.watchTicker('BTC/USDT').catch(() => undefined);
+      void ex.watchTicker('BNB/USDT').catch(() => undefined);
+      await until(() => server.subscribes().length >= 1, 'the first SUBSCRIBE');
+      // Right after a SUBSCRIBE, new topics wait for the pace (5 a second: 200 ms apart) and then go together.
+      void ex.watchTicker('ETH/BTC').catch(() => undefined);
+      void ex.watchTrades('BTC/USDT').catch(() => undefined);
+      await until(() => server.subscribes().length >= 2, 'the second SUBSCRIBE');
+      await sleep(20);
+      expect(server.subscribes()).toEqual([
+        ['btcusdt@ticker', 'bnbusdt@ticker'],
+        ['ethbtc@ticker', 'btcusdt@trade'],
+      ]);
+      const times = server.received.filter((r) => r.msg['method'] === 'SUBSCRIBE').map((r) => r.at);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(180);
+      expect(server.clients).toHaveLength(1);
+    });
+
+    it('behavior: topics beyond the per-connection cap get another socket', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest, { maxStreamsPerConnection: 2 });
+      void ex.watchTicker('BTC/USDT').catch(() => undefined);
+      void ex.watchTicker('BNB/USDT').catch(() => undefined);
+      void ex.watchTicker('ETH/BTC').catch(() => undefined);
+      await until(() => server.subscribes().length >= 2, 'two SUBSCRIBEs');
+      expect(server.clients).toHaveLength(2);
+      expect(server.clients.map((c) => [...c.streams])).toEqual([
+        ['btcusdt@ticker', 'bnbusdt@ticker'],
+        ['ethbtc@ticker'],
+      ]);
+      expect(Object.keys(await ex.streamStatus())).toEqual([`${server.url}/stream#0`, `${server.url}/stream#1`]);
+    });
+
+    it('behavior: stream() yields updates and unsubscribes on break', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      server.onSubscribe = (stream) => {
+        if (stream === 'btcusdt@trade') setTimeout(() => server.emit(stream, TRADE), 5);
+      };
+      const ids: string[] = [];
+      for await (const trades of ex.stream('trades', 'BTC/USDT')) {
+        for (const t of trades as { id: string }[]) ids.push(t.id);
+        if (ids.length === 1) setTimeout(() => server.emit('btcusdt@trade', { ...TRADE, t: 12346 }), 5);
+        else break;
+      }
+      expect(ids).toEqual(['12345', '12346']);
+      await until(() => server.received.some((r) => r.msg['method'] === 'UNSUBSCRIBE'), 'the UNSUBSCRIBE');
+      expect(server.received.find((r) => r.msg['method'] === 'UNSUBSCRIBE')!.msg['params']).toEqual(['btcusdt@trade']);
+      expect(server.live()).toHaveLength(1);
+    });
+
+    it('behavior: close() rejects pending calls, closes every socket and leaves no timers', async () => {
+      const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const { server, rest } = await setup();
+      rest.books['BTCUSDT'] = btcBook();
+      const before = timers();
+      const ex = make(server, rest, { pingInterval: 50, staleAfter: 1000, listenKeyRefresh: 60_000 });
+      await ex.watchOrderBook('BTC/USDT');
+      const book = ex.watchOrderBook('BTC/USDT');
+      const orders = ex.watchOrders();
+      const ticker = ex.watchTicker('BNB/USDT');
+      await until(() => server.live().length === 2 && server.subscribes().length === 3, 'both sockets subscribed');
+      await ex.close();
+      await expect(book).rejects.toBeInstanceOf(ExchangeClosedByUser);
+      await expect(orders).rejects.toBeInstanceOf(ExchangeClosedByUser);
+      await expect(ticker).rejects.toBeInstanceOf(ExchangeClosedByUser);
+      await until(() => server.live().length === 0, 'the sockets closed');
+      await sleep(20);
+      expect(timers()).toBeLessThanOrEqual(before);
+    });
+  });
+
+  describe('market data', () => {
+    it('default: watchTicker reads the documented 24hrTicker event', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const pending = ex.watchTicker('BTC/USDT');
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      expect(server.subscribes()).toEqual([['btcusdt@ticker']]);
+      server.emit('btcusdt@ticker', TICKER);
+      const t = await pending;
+      expect(t).toMatchObject({
+        symbol: 'BTC/USDT',
+        timestamp: 86400000,
+        datetime: '1970-01-02T00:00:00.000Z',
+        last: 0.0025,
+        close: 0.0025,
+        open: 0.001,
+        high: 0.0025,
+        low: 0.001,
+        bid: 0.0024,
+        bidVolume: 10,
+        ask: 0.0026,
+        askVolume: 100,
+        vwap: 0.0018,
+        change: 0.0015,
+        percentage: 250,
+        previousClose: 0.0009,
+        baseVolume: 10000,
+        quoteVolume: 18,
+      });
+      expect(t.info).toEqual(TICKER);
+    });
+
+    it("behavior: watchTickers takes !ticker@arr without symbols and the symbols' streams with them", async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const all = ex.watchTickers();
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      expect(server.subscribes()).toEqual([['!ticker@arr']]);
+      server.emit('!ticker@arr', [TICKER, { ...TICKER, s: 'BNBUSDT', c: '310.5' }]);
+      const tickers = await all;
+      expect(Object.keys(tickers).sort()).toEqual(['BNB/USDT', 'BTC/USDT']);
+      expect(tickers['BNB/USDT']!.last).toBe(310.5);
+      const some = ex.watchTickers(['BNB/USDT', 'ETH/BTC']);
+      await until(() => server.subscribes().length === 2, 'the second SUBSCRIBE');
+      expect(server.subscribes()[1]).toEqual(['bnbusdt@ticker', 'ethbtc@ticker']);
+      server.emit('ethbtc@ticker', { ...TICKER, s: 'ETHBTC', c: '0.05' });
+      const got = await some;
+      expect(Object.keys(got)).toEqual(['ETH/BTC']);
+      expect(got['ETH/BTC']!.last).toBe(0.05);
+    });
+
+    it('behavior: watchTrades resolves with every trade since the previous call (newUpdates), at most limit', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchTrades('BTC/USDT');
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      server.emit('btcusdt@trade', TRADE);
+      const [t] = await first;
+      expect(t).toMatchObject({
+        id: '12345',
+        symbol: 'BTC/USDT',
+        timestamp: 1672515782136,
+        side: 'sell', // the buyer made the book: the taker sold
+        price: 0.001,
+        amount: 100,
+        cost: 0.1,
+      });
+      expect(t!.info).toEqual(TRADE);
+      server.emit('btcusdt@trade', { ...TRADE, t: 2, T: 2 });
+      server.emit('btcusdt@trade', { ...TRADE, t: 3, T: 3, m: false });
+      await sleep(30);
+      const next = ex.watchTrades('BTC/USDT');
+      const limited = ex.watchTrades('BTC/USDT', undefined, 2);
+      server.emit('btcusdt@trade', { ...TRADE, t: 4, T: 4 });
+      expect((await next).map((x) => x.id)).toEqual(['2', '3', '4']);
+      expect((await limited).map((x) => x.id)).toEqual(['3', '4']);
+    });
+
+    it('default: watchOHLCV reads kline events and follows the open candle', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchOHLCV('BTC/USDT', '1m');
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      expect(server.subscribes()).toEqual([['btcusdt@kline_1m']]);
+      server.emit('btcusdt@kline_1m', KLINE);
+      expect(await first).toEqual([[1672515780000, 0.001, 0.0025, 0.0015, 0.002, 1000]]);
+      const second = ex.watchOHLCV('BTC/USDT', '1m');
+      server.emit('btcusdt@kline_1m', { ...KLINE, k: { ...KLINE.k, c: '0.0021', v: '1100' } });
+      expect(await second).toEqual([[1672515780000, 0.001, 0.0025, 0.0015, 0.0021, 1100]]);
+      server.emit('btcusdt@kline_1m', { ...KLINE, k: { ...KLINE.k, c: '0.0022', x: true } });
+      server.emit('btcusdt@kline_1m', { ...KLINE, k: { ...KLINE.k, t: 1672515840000, o: '0.0022', c: '0.0023' } });
+      await sleep(30);
+      const third = ex.watchOHLCV('BTC/USDT', '1m');
+      server.emit('btcusdt@kline_1m', { ...KLINE, k: { ...KLINE.k, t: 1672515840000, o: '0.0022', c: '0.0024' } });
+      expect((await third).map((c) => [c[0], c[4]])).toEqual([
+        [1672515780000, 0.0022],
+        [1672515840000, 0.0024],
+      ]);
+    });
+  });
+
+  describe('user data stream', () => {
+    it('default: a listenKey from POST userDataStream; executionReports become orders and my trades', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const orders = ex.watchOrders();
+      await until(() => server.subscribes('/ws').length === 1, 'the user stream SUBSCRIBE');
+      const post = rest.calls.find((c) => c.path === '/api/v3/userDataStream')!;
+      expect(post.method).toBe('POST');
+      expect(post.headers['X-MBX-APIKEY']).toBe('test-api-key');
+      expect(server.subscribes('/ws')).toEqual([[rest.listenKeys[0]]]);
+      server.emit(rest.listenKeys[0]!, EXECUTION_NEW);
+      const [placed] = await orders;
+      expect(placed).toMatchObject({
+        id: '4293153',
+        clientOrderId: 'mUvoqJxFIILMdfAW5iGSOW',
+        symbol: 'ETH/BTC',
+        type: 'limit',
+        side: 'buy',
+        timeInForce: 'GTC',
+        status: 'open',
+        price: 0.1026441,
+        amount: 1,
+        filled: 0,
+        remaining: 1,
+        timestamp: 1499405658657,
+        trades: [],
+      });
+      const mine = ex.watchMyTrades('ETH/BTC');
+      const next = ex.watchOrders('ETH/BTC');
+      server.emit(
+        rest.listenKeys[0]!,
+        fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'),
+      );
+      const [trade] = await mine;
+      expect(trade).toMatchObject({
+        id: '101',
+        order: '4293153',
+        symbol: 'ETH/BTC',
+        type: 'limit',
+        side: 'buy',
+        takerOrMaker: 'maker',
+        price: 0.1026441,
+        amount: 0.4,
+        cost: 0.04105764,
+        fee: { cost: 0.0004, currency: 'BNB' },
+        timestamp: 1499405658658,
+      });
+      const [partial] = await next;
+      expect(partial).toMatchObject({ status: 'open', filled: 0.4, remaining: 0.6, cost: 0.04105764 });
+      expect(partial!.fee).toEqual({ cost: 0.0004, currency: 'BNB' });
+      const done = ex.watchOrders();
+      server.emit(rest.listenKeys[0]!, fill(2, '0.60000000', '1.00000000', '0.10264410', '0.00060000', 'FILLED'));
+      const [closed] = await done;
+      expect(closed).toMatchObject({ status: 'closed', filled: 1, remaining: 0, cost: 0.1026441, average: 0.1026441 });
+      expect(closed!.fees).toEqual([{ cost: 0.001, currency: 'BNB' }]); // 0.0004 + 0.0006, summed exactly
+      expect(closed!.trades.map((t) => t.id)).toEqual(['101', '102']);
+    });
+
+    it('default: outboundAccountPosition updates the balance seeded from GET account', async () => {
+      const { server, rest } = await setup();
+      rest.account = {
+        updateTime: 1564034571000,
+        balances: [
+          { asset: 'ETH', free: '9000.00000000', locked: '1000.00000000' },
+          { asset: 'BTC', free: '0.50000000', locked: '0.00000000' },
+        ],
+      };
+      const ex = make(server, rest);
+      const pending = ex.watchBalance();
+      await until(
+        () => server.subscribes('/ws').length === 1 && rest.calls.some((c) => c.path === '/api/v3/account'),
+        'the subscription and the snapshot',
+      );
+      await sleep(10);
+      server.emit(rest.listenKeys[0]!, ACCOUNT_POSITION);
+      const balance = await pending;
+      expect(balance['ETH']).toEqual({ free: 10000, used: 0, total: 10000 });
+      expect(balance['BTC']).toEqual({ free: 0.5, used: 0, total: 0.5 });
+      expect(balance.timestamp).toBe(1564034571105);
+      expect(balance.info).toEqual(ACCOUNT_POSITION);
+    });
+
+    it('behavior: the listenKey is kept alive with PUT and replaced when it is gone', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest, { listenKeyRefresh: 60 });
+      const balance = ex.watchBalance();
+      await until(() => rest.calls.some((c) => c.method === 'PUT'), 'a keepalive');
+      const put = rest.calls.find((c) => c.method === 'PUT')!;
+      expect(put.path).toBe('/api/v3/userDataStream');
+      expect(put.query).toEqual({ listenKey: rest.listenKeys[0] });
+      // Binance forgot the key: the next keepalive hears -1125 and a new key is subscribed on the same socket.
+      rest.putError = { code: -1125, msg: 'This listenKey does not exist.' };
+      rest.listenKeys.unshift('second-listen-key');
+      await until(() => server.subscribes('/ws').length === 2, 'the new key subscribed');
+      expect(server.subscribes('/ws')[1]).toEqual(['second-listen-key']);
+      rest.putError = undefined;
+      // listenKeyExpired: the same again.
+      rest.listenKeys.unshift('third-listen-key');
+      server.emit('second-listen-key', { e: 'listenKeyExpired', E: 1699596037418, listenKey: 'second-listen-key' });
+      await until(() => server.subscribes('/ws').length === 3, 'the third key subscribed');
+      expect(server.subscribes('/ws')[2]).toEqual(['third-listen-key']);
+      expect(server.clients).toHaveLength(1);
+      server.emit('third-listen-key', ACCOUNT_POSITION);
+      expect((await balance)['ETH']).toEqual({ free: 10000, used: 0, total: 10000 });
+    });
+
+    it('error: without an API key the private streams throw AuthenticationError and open nothing', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest, {}, { apiKey: undefined, secret: undefined });
+      await expect(ex.watchBalance()).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(ex.watchMyTrades()).rejects.toBeInstanceOf(AuthenticationError);
+      expect(server.clients).toHaveLength(0);
+      expect(rest.calls).toEqual([]);
+    });
+  });
+});
