@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { AuthenticationError, BadRequest, ExchangeClosedByUser } from '../../src/core/errors.js';
+import { AuthenticationError, BadRequest, BadSymbol, ExchangeClosedByUser } from '../../src/core/errors.js';
 import type { OrderBook } from '../../src/core/types.js';
 import { binance } from '../../src/exchanges/binance/binance.js';
 
@@ -181,6 +181,8 @@ class FakeRest {
   snapshotAt: (number | undefined)[] = [];
   /** Depth answers wait for this while set. */
   depthGate: Promise<void> | undefined;
+  /** Failed depth answers, given before any snapshot. */
+  depthErrors: { status: number; body: Json }[] = [];
   listenKeys = ['pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1'];
   putError: Json | undefined;
   account: Json = { updateTime: 0, balances: [] };
@@ -198,8 +200,11 @@ class FakeRest {
     let body: unknown = {};
     if (call.path === '/api/v3/depth') {
       await this.depthGate;
-      const book = this.books[call.query['symbol']!]!;
-      body = book.snapshot(this.snapshotAt.shift());
+      const failure = this.depthErrors.shift();
+      if (failure !== undefined) {
+        status = failure.status;
+        body = failure.body;
+      } else body = this.books[call.query['symbol']!]!.snapshot(this.snapshotAt.shift());
     } else if (call.path === '/api/v3/userDataStream') {
       if (call.method === 'POST') body = { listenKey: this.listenKeys[0] };
       else if (call.method === 'PUT' && this.putError !== undefined) {
@@ -210,7 +215,7 @@ class FakeRest {
     const text = JSON.stringify(body);
     return {
       status,
-      statusText: status === 200 ? 'OK' : 'Bad Request',
+      statusText: status === 200 ? 'OK' : 'Error',
       headers: new Headers({ 'content-type': 'application/json' }),
       text: async () => text,
     };
@@ -575,6 +580,51 @@ describe('binance streams', () => {
       const after = await next;
       expect(after.nonce).toBe(102);
       expectExchangeBook(after, truth);
+    });
+
+    it('behavior: a crossed book is not published; it resyncs from a new snapshot', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest);
+      await ex.watchOrderBook('BTC/USDT');
+      const pending = ex.watchOrderBook('BTC/USDT');
+      // A corrupted event, in sequence, whose bid lands above the best ask; the exchange's book never had it.
+      server.emit('btcusdt@depth@100ms', {
+        e: 'depthUpdate',
+        E: 1,
+        s: 'BTCUSDT',
+        U: 101,
+        u: 101,
+        b: [['30005.00', '1']],
+        a: [],
+      });
+      truth.next([['a', '30004.00', '1']]); // what 101 really was
+      const book = await pending;
+      expect(book.nonce).toBe(101);
+      expectExchangeBook(book, truth);
+      expect(rest.depthCalls()).toHaveLength(2);
+    });
+
+    it('behavior: a failing snapshot is retried with backoff; a refused one rejects the watch call and ends the stream', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      rest.depthErrors.push({ status: 503, body: {} }, { status: 502, body: {} });
+      const ex = make(server, rest);
+      const book = await ex.watchOrderBook('BTC/USDT');
+      expectExchangeBook(book, truth);
+      const times = rest.calls.filter((c) => c.path === '/api/v3/depth');
+      expect(times).toHaveLength(3);
+      rest.books['BNBUSDT'] = bnbBook();
+      rest.depthErrors.push({ status: 400, body: { code: -1121, msg: 'Invalid symbol.' } });
+      await expect(ex.watchOrderBook('BNB/USDT')).rejects.toBeInstanceOf(BadSymbol);
+      await until(() => server.received.some((r) => r.msg['method'] === 'UNSUBSCRIBE'), 'the UNSUBSCRIBE');
+      expect(server.received.find((r) => r.msg['method'] === 'UNSUBSCRIBE')!.msg['params']).toEqual([
+        'bnbusdt@depth@100ms',
+      ]);
+      // BTC goes on.
+      const next = ex.watchOrderBook('BTC/USDT');
+      step(server, truth, [['b', '29999.90', '1']]);
+      expectExchangeBook(await next, truth);
     });
 
     it('args: the local book keeps the snapshot depth and answers each call at its limit', async () => {

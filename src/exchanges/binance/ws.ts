@@ -64,6 +64,8 @@ const PRIVATE_HASHES = ['balance', 'orders', 'mytrades'] as const;
 const MAX_BUFFER = 5000;
 /** Snapshot failures after which the book's watch calls hear about them (fetching goes on behind them). */
 const REPORT_AFTER_FAILURES = 3;
+/** Resyncs closer together than this (ms) count as a streak and wait before fetching (a feed that keeps gapping). */
+const RESYNC_WINDOW = 10_000;
 
 type TopicKind = 'book' | 'trades' | 'ticker' | 'tickers' | 'ohlcv' | 'user';
 interface Topic {
@@ -81,8 +83,11 @@ interface BookSync {
   buffer: WsDepthUpdate[];
   /** False until the first event after the snapshot has been applied (it may straddle; later ones must follow). */
   bridged: boolean;
-  /** Consecutive snapshot failures (errors, or a snapshot older than the stream). */
+  /** Consecutive snapshot failures (errors, a snapshot older than the stream, a crossed book). */
   failures: number;
+  /** Resyncs in quick succession (each within RESYNC_WINDOW of the previous): they back off too. */
+  streak: number;
+  lastResync: number;
   retry: ReturnType<typeof setTimeout> | undefined;
   /** Deepest level count the waiting watch calls asked for (Infinity: the whole book). */
   want: number;
@@ -138,6 +143,8 @@ export class binanceStreams extends StreamHandler<binance> {
   private listenKeyLoading: Promise<string> | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly balances = new Map<string, BalanceAsset>();
+  /** The user data subscription is acknowledged on the current socket. */
+  private userLive = false;
   private balanceWatched = false;
   private balanceLoaded = false;
   private balanceLoading: Promise<void> | undefined;
@@ -194,7 +201,17 @@ export class binanceStreams extends StreamHandler<binance> {
     this.book(symbol, this.snapshotDepth());
     let sync = this.syncs.get(symbol);
     if (sync === undefined) {
-      sync = { epoch: 0, fetching: false, buffer: [], bridged: false, failures: 0, retry: undefined, want: 0 };
+      sync = {
+        epoch: 0,
+        fetching: false,
+        buffer: [],
+        bridged: false,
+        failures: 0,
+        streak: 0,
+        lastResync: 0,
+        retry: undefined,
+        want: 0,
+      };
       this.syncs.set(symbol, sync);
     }
     const wanted = limit === undefined || limit === null ? Infinity : limit;
@@ -285,7 +302,8 @@ export class binanceStreams extends StreamHandler<binance> {
   async watchBalance(_params: Dict = {}): Promise<Balances> {
     this.balanceWatched = true;
     const result = this.watchUser<Balances>('balance');
-    if (this.opt('fetchBalanceSnapshot', true) && !this.balanceLoaded) this.loadBalanceSnapshot();
+    // Otherwise the snapshot is taken once the user stream is live, so that no change falls between the two.
+    if (this.userLive) this.seedBalance();
     return result;
   }
 
@@ -397,6 +415,9 @@ export class binanceStreams extends StreamHandler<binance> {
     }
     const sub = this.streams.subscription(USER);
     if (sub === undefined || this.closed) return;
+    // Changes may have gone unreported while no key was valid: the balance is seeded again once the new key is live.
+    this.userLive = false;
+    this.balanceLoaded = false;
     // The expired key is gone on the server's side already: subscribe the new one only.
     const unsubscribe = sub.unsubscribe;
     delete sub.unsubscribe;
@@ -415,12 +436,14 @@ export class binanceStreams extends StreamHandler<binance> {
     if (this.listenKey !== undefined) this.topics.delete(this.listenKey);
     this.streamOfKey.delete(USER);
     this.listenKey = undefined;
+    this.userLive = false;
     this.balanceLoaded = false;
     for (const prefix of PRIVATE_HASHES) this.streams.rejectMatching(prefix, error);
   }
 
   /** GET api/v3/account seeds the balance; an asset already updated by a newer event keeps the event's amounts. */
-  private loadBalanceSnapshot(): void {
+  private seedBalance(): void {
+    if (!this.balanceWatched || this.balanceLoaded || !this.opt('fetchBalanceSnapshot', true)) return;
     this.balanceLoading ??= (async () => {
       try {
         const raw = (await this.exchange.privateGetAccount()) as RawSpotAccount;
@@ -457,7 +480,6 @@ export class binanceStreams extends StreamHandler<binance> {
       this.failUser(e);
       return;
     }
-    if (this.balanceWatched && this.opt('fetchBalanceSnapshot', true)) this.loadBalanceSnapshot();
   }
 
   /** A dropped socket: its books wait for a new snapshot (asked once the new socket's stream is live). */
@@ -467,7 +489,10 @@ export class binanceStreams extends StreamHandler<binance> {
       const symbol = this.bookSymbolOfKey(key);
       const sync = symbol === undefined ? undefined : this.syncs.get(symbol);
       if (sync !== undefined) restart(sync);
-      if (key === USER) this.balanceLoaded = false;
+      if (key === USER) {
+        this.userLive = false;
+        this.balanceLoaded = false;
+      }
     }
     const box = this.outboxes.get(conn);
     if (box !== undefined) {
@@ -624,6 +649,10 @@ export class binanceStreams extends StreamHandler<binance> {
         const topic = this.topics.get(stream);
         // The stream is live: its events are being buffered, so the snapshot can be taken.
         if (topic?.kind === 'book') this.fetchSnapshot(topic.symbol);
+        else if (topic?.kind === 'user') {
+          this.userLive = true;
+          this.seedBalance();
+        }
       }
       return;
     }
@@ -656,8 +685,11 @@ export class binanceStreams extends StreamHandler<binance> {
     return this.exchange.makeError(name ?? 'ExchangeError', text, code);
   }
 
-  /** A subscription the exchange refused: its watch calls reject with the typed error, the topic is forgotten. */
-  private failTopic(stream: string, error: unknown): void {
+  /**
+   * A topic that cannot go on (the exchange refused its subscription, or its book's snapshot): its watch calls reject
+   * with the typed error and the topic is forgotten (UNSUBSCRIBE only when the server had accepted it).
+   */
+  private failTopic(stream: string, error: unknown, subscribed = false): void {
     const topic = this.topics.get(stream);
     if (topic === undefined) return;
     if (topic.kind === 'user') {
@@ -665,7 +697,7 @@ export class binanceStreams extends StreamHandler<binance> {
       return;
     }
     const sub = this.streams.subscription(topic.key);
-    if (sub !== undefined) delete sub.unsubscribe; // never subscribed: nothing to undo on the server
+    if (sub !== undefined && !subscribed) delete sub.unsubscribe;
     this.forget(topic.key);
     const symbol = topic.symbol;
     switch (topic.kind) {
@@ -720,6 +752,9 @@ export class binanceStreams extends StreamHandler<binance> {
     const sync = this.syncs.get(symbol);
     if (sync === undefined) return;
     restart(sync);
+    const now = Date.now();
+    sync.streak = now - sync.lastResync < RESYNC_WINDOW ? sync.streak + 1 : 0;
+    sync.lastResync = now;
     this.fetchSnapshot(symbol);
   }
 
@@ -727,7 +762,8 @@ export class binanceStreams extends StreamHandler<binance> {
     const sync = this.syncs.get(symbol);
     if (sync === undefined || sync.fetching || sync.retry !== undefined || this.closed) return;
     if (this.books.get(symbol)?.state !== 'syncing') return;
-    const delay = sync.failures === 0 ? 0 : Math.min(30_000, 250 * 2 ** (sync.failures - 1));
+    const tries = sync.failures + sync.streak;
+    const delay = tries === 0 ? 0 : Math.min(30_000, 250 * 2 ** (tries - 1));
     if (delay === 0) {
       this.startFetch(symbol, sync);
       return;
@@ -790,8 +826,10 @@ export class binanceStreams extends StreamHandler<binance> {
         return;
       }
     }
-    sync.failures = 0;
+    // A crossed snapshot resyncs from inside publish: it counts as a failure, so the next try waits.
+    sync.failures++;
     this.publish(symbol);
+    if (book.state === 'live') sync.failures = 0;
   }
 
   /** Network trouble retries with backoff (watch calls hear of it after a few tries); anything else ends the topic. */
@@ -803,7 +841,7 @@ export class binanceStreams extends StreamHandler<binance> {
       return;
     }
     const stream = this.streamOfKey.get(`book:${symbol}`);
-    if (stream !== undefined) this.failTopic(stream, error);
+    if (stream !== undefined) this.failTopic(stream, error, true);
     else this.streams.reject(`orderbook:${symbol}`, error);
   }
 
@@ -991,6 +1029,9 @@ export class binanceStreams extends StreamHandler<binance> {
         if (hashes.some((h) => this.streams.hasWaiters(h))) return;
         this.stopKeepAlive();
         this.forget(USER);
+        this.userLive = false;
+        this.balanceWatched = false;
+        this.balanceLoaded = false;
         return;
       }
       case 'watchTickers': {
