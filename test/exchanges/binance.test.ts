@@ -483,6 +483,21 @@ describe('binance', () => {
       expect(done).toBe(true);
     });
 
+    it('behavior: a burst of 250 weight leaves at once (five 1000-level depth snapshots), then requests are spaced', async () => {
+      vi.useFakeTimers();
+      const f = fakeFetch({ body: { lastUpdateId: 1, bids: [], asks: [] } });
+      const ex = make(f.fetch);
+      ex.enableRateLimit = true;
+      const calls = Array.from({ length: 6 }, () => ex.fetchOrderBook('BTC/USDT', 1000));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(f.sent).toHaveLength(5);
+      await vi.advanceTimersByTimeAsync(499);
+      expect(f.sent).toHaveLength(5);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(f.sent).toHaveLength(6);
+      await Promise.all(calls);
+    });
+
     it('behavior: weight well within the window does not slow anything down', async () => {
       vi.useFakeTimers();
       const f = fakeFetch({ body: { serverTime: 1 }, headers: { 'x-mbx-used-weight-1m': '1200' } });

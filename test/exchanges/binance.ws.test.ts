@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import { AuthenticationError, BadRequest, BadSymbol, ExchangeClosedByUser } from '../../src/core/errors.js';
-import type { OrderBook } from '../../src/core/types.js';
+import type { OrderBook, Trade } from '../../src/core/types.js';
 import { binance } from '../../src/exchanges/binance/binance.js';
 
 const FIXTURES = new URL('../../src/exchanges/binance/fixtures/', import.meta.url);
@@ -716,6 +716,54 @@ describe('binance streams', () => {
       await until(() => server.received.some((r) => r.msg['method'] === 'UNSUBSCRIBE'), 'the UNSUBSCRIBE');
       expect(server.received.find((r) => r.msg['method'] === 'UNSUBSCRIBE')!.msg['params']).toEqual(['btcusdt@trade']);
       expect(server.live()).toHaveLength(1);
+    });
+
+    it('behavior: a stream() loop that ends keeps the topic while another call still waits on it', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      server.onSubscribe = (stream) => setTimeout(() => server.emit(stream, TRADE), 5);
+      let other: Promise<Trade[]> | undefined;
+      for await (const trades of ex.stream('trades', 'BTC/USDT')) {
+        expect(trades).toHaveLength(1);
+        other = ex.watchTrades('BTC/USDT');
+        break;
+      }
+      await sleep(20);
+      server.emit('btcusdt@trade', { ...TRADE, t: 2 });
+      expect((await other!).map((t) => t.id)).toEqual(['2']);
+      expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
+    });
+
+    it('behavior: serverShutdown makes the client move to a new connection at once', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchTrades('BTC/USDT');
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      server.live()[0]!.socket.send(JSON.stringify({ e: 'serverShutdown', E: 1668148800000 }));
+      await until(() => server.subscribes().length === 2, 'the SUBSCRIBE on a new connection');
+      expect(server.live()).toHaveLength(1);
+      server.emit('btcusdt@trade', TRADE);
+      expect((await first).map((t) => t.id)).toEqual(['12345']);
+    });
+
+    it('args: sandbox mode streams from spec.urls.wsTest', async () => {
+      const { server, rest } = await setup();
+      const ex = make(
+        server,
+        rest,
+        {},
+        {
+          sandbox: true,
+          urls: {
+            ws: { public: 'ws://127.0.0.1:9/unused', private: 'ws://127.0.0.1:9/unused' },
+            wsTest: { public: `${server.url}/stream`, private: `${server.url}/ws` },
+          },
+        },
+      );
+      const pending = ex.watchTicker('BTC/USDT');
+      await until(() => server.subscribes().length === 1, 'the SUBSCRIBE');
+      server.emit('btcusdt@ticker', TICKER);
+      expect((await pending).last).toBe(0.0025);
     });
 
     it('behavior: close() rejects pending calls, closes every socket and leaves no timers', async () => {

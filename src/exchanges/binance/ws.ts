@@ -91,6 +91,8 @@ interface BookSync {
   retry: ReturnType<typeof setTimeout> | undefined;
   /** Deepest level count the waiting watch calls asked for (Infinity: the whole book). */
   want: number;
+  /** The stream's subscription is acknowledged on the current socket. */
+  live: boolean;
 }
 
 interface Outbox {
@@ -211,6 +213,7 @@ export class binanceStreams extends StreamHandler<binance> {
         lastResync: 0,
         retry: undefined,
         want: 0,
+        live: false,
       };
       this.syncs.set(symbol, sync);
     }
@@ -488,7 +491,10 @@ export class binanceStreams extends StreamHandler<binance> {
     for (const key of keys) {
       const symbol = this.bookSymbolOfKey(key);
       const sync = symbol === undefined ? undefined : this.syncs.get(symbol);
-      if (sync !== undefined) restart(sync);
+      if (sync !== undefined) {
+        restart(sync);
+        sync.live = false;
+      }
       if (key === USER) {
         this.userLive = false;
         this.balanceLoaded = false;
@@ -648,8 +654,11 @@ export class binanceStreams extends StreamHandler<binance> {
       for (const stream of req.streams) {
         const topic = this.topics.get(stream);
         // The stream is live: its events are being buffered, so the snapshot can be taken.
-        if (topic?.kind === 'book') this.fetchSnapshot(topic.symbol);
-        else if (topic?.kind === 'user') {
+        if (topic?.kind === 'book') {
+          const sync = this.syncs.get(topic.symbol);
+          if (sync !== undefined) sync.live = true;
+          this.fetchSnapshot(topic.symbol);
+        } else if (topic?.kind === 'user') {
           this.userLive = true;
           this.seedBalance();
         }
@@ -784,8 +793,8 @@ export class binanceStreams extends StreamHandler<binance> {
         sync.fetching = false;
         if (this.closed || this.syncs.get(symbol) !== sync) return;
         if (sync.epoch !== epoch) {
-          // Invalidated meanwhile (a reconnect): start over once the new stream has events.
-          if (sync.buffer.length > 0) this.fetchSnapshot(symbol);
+          // Invalidated meanwhile (a reconnect): start over once the new stream is live.
+          if (sync.live || sync.buffer.length > 0) this.fetchSnapshot(symbol);
           return;
         }
         this.applySnapshot(symbol, sync, snapshot);
@@ -1048,13 +1057,16 @@ export class binanceStreams extends StreamHandler<binance> {
       case 'watchOHLCV': {
         const symbol = symbolArg(args[0]);
         const timeframe = typeof args[1] === 'string' ? args[1] : '1m';
-        if (symbol !== undefined) this.forget(`ohlcv:${symbol}:${timeframe}`);
+        const key = `ohlcv:${symbol}:${timeframe}`;
+        if (symbol !== undefined && !this.streams.hasWaiters(key)) this.forget(key);
         return;
       }
       default: {
         const symbol = symbolArg(args[0]);
         const key = symbol === undefined ? undefined : this.subscriptionKey(method, [symbol]);
-        if (key !== undefined) this.forget(key);
+        // Another caller still waiting on the topic keeps it.
+        const hash = method === 'watchOrderBook' ? `orderbook:${symbol}` : key;
+        if (key !== undefined && hash !== undefined && !this.streams.hasWaiters(hash)) this.forget(key);
       }
     }
   }
