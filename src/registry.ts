@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<ExchangeConstructor>> = {
   bitstamp: async () => (await import('./exchanges/bitstamp/bitstamp.js')).bitstamp,
   coinbasepro: async () => (await import('./exchanges/coinbasepro/coinbasepro.js')).coinbasepro,
   kraken: async () => (await import('./exchanges/kraken/kraken.js')).kraken,
+  paper: async () => (await import('./paper/paper.js')).paper,
 };
 
 /** Current names answer too: the seed id stays, the new name is an alias of the same class. */
