@@ -59,7 +59,10 @@ for (const id of implementedIds()) {
   describe(`exchange: ${id}`, async () => {
     const Cls = await loadExchangeClass(id);
     const spec = (Cls as unknown as typeof Exchange).spec;
-    const markets = sharedMarkets(id);
+    // an exchange without endpoints (paper) serves its own markets offline
+    const markets =
+      sharedMarkets(id) ?? (Object.keys(spec.urls.api).length === 0 ? await new Cls().loadMarkets() : undefined);
+    const needsCredentials = Object.values(spec.requiredCredentials ?? { apiKey: true }).some((v) => v === true);
     const spotSymbol = (ex: Exchange): string =>
       ex.symbols.includes('BTC/USDT') && ex.markets['BTC/USDT']!.spot
         ? 'BTC/USDT'
@@ -169,14 +172,27 @@ for (const id of implementedIds()) {
       expect(rec.calls).toEqual([]);
     });
 
-    it('error: private calls without credentials raise AuthenticationError before any request', async () => {
+    it.runIf(needsCredentials)(
+      'error: private calls without credentials raise AuthenticationError before any request',
+      async () => {
+        const rec = recordingFetch();
+        const ex = new Cls({ fetch: rec.fetch as never });
+        ex.setMarkets(markets as never);
+        const s = spotSymbol(ex);
+        await expect(ex.fetchBalance()).rejects.toBeInstanceOf(AuthenticationError);
+        await expect(ex.createOrder(s, 'limit', 'buy', 1, 100)).rejects.toBeInstanceOf(AuthenticationError);
+        await expect(ex.fetchOpenOrders(s)).rejects.toBeInstanceOf(AuthenticationError);
+        expect(rec.calls).toEqual([]);
+      },
+    );
+
+    it.runIf(!needsCredentials)('behavior: an exchange that needs no credentials trades without them', async () => {
       const rec = recordingFetch();
       const ex = new Cls({ fetch: rec.fetch as never });
       ex.setMarkets(markets as never);
       const s = spotSymbol(ex);
-      await expect(ex.fetchBalance()).rejects.toBeInstanceOf(AuthenticationError);
-      await expect(ex.createOrder(s, 'limit', 'buy', 1, 100)).rejects.toBeInstanceOf(AuthenticationError);
-      await expect(ex.fetchOpenOrders(s)).rejects.toBeInstanceOf(AuthenticationError);
+      expect((await ex.fetchBalance()).total).toBeTypeOf('object');
+      expect(await ex.fetchOpenOrders(s)).toEqual([]);
       expect(rec.calls).toEqual([]);
     });
   });
