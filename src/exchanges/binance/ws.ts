@@ -328,8 +328,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   private async watchUser<T>(hash: string): Promise<T> {
     await this.exchange.loadMarkets();
-    await (this.listenKey ?? this.obtainListenKey());
-    const key = this.listenKey!;
+    const key = this.listenKey ?? (await this.obtainListenKey());
     const stream = this.streams.isSubscribed(USER) ? undefined : key;
     if (stream !== undefined) {
       this.topics.set(stream, { key: USER, kind: 'user', symbol: '' });
@@ -371,12 +370,11 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /** Points the user data subscription at `key` (sent on the next (re)subscribe). */
   private setListenKey(key: string): void {
-    const old = this.listenKey;
     this.listenKey = key;
-    if (old === key) return;
-    if (old !== undefined && this.topics.get(old)?.kind === 'user') this.topics.delete(old);
     const sub = this.streams.subscription(USER);
-    if (sub === undefined) return;
+    const previous = this.streamOfKey.get(USER);
+    if (sub === undefined || previous === key) return;
+    if (previous !== undefined) this.topics.delete(previous);
     this.topics.set(key, { key: USER, kind: 'user', symbol: '' });
     this.streamOfKey.set(USER, key);
     sub.subscribe = op('SUBSCRIBE', key);
@@ -407,9 +405,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /** The listenKey expired: take a new one and subscribe to it on the live connection. */
   private async renewListenKey(): Promise<void> {
-    const old = this.listenKey;
     this.listenKey = undefined;
-    if (old !== undefined && this.topics.get(old)?.kind === 'user') this.topics.delete(old);
     try {
       await this.obtainListenKey();
     } catch (e) {
@@ -436,7 +432,8 @@ export class binanceStreams extends StreamHandler<binance> {
       delete sub.unsubscribe;
       this.streams.unsubscribe(USER);
     }
-    if (this.listenKey !== undefined) this.topics.delete(this.listenKey);
+    const stream = this.streamOfKey.get(USER);
+    if (stream !== undefined) this.topics.delete(stream);
     this.streamOfKey.delete(USER);
     this.listenKey = undefined;
     this.userLive = false;
