@@ -3,8 +3,10 @@
  *   1. cold import + construction (binance, kraken): fresh node child per sample
  *   2. binance loadMarkets(true) on a 3000-symbol spot exchangeInfo, served by an injected fetch
  *   3. binance fetchOrderBook on a 5000 + 5000 level depth response, served by an injected fetch
+ *   4. binance websocket order book: diff-depth updates per second through each library's message handler (ws.ts)
  *
- *   npx tsx bench/run.ts [--quick] [--only=cold,markets,book] [--lib=both|unifex|ccxt] [--cold-from=dist|build|src]
+ *   npx tsx bench/run.ts [--quick] [--only=cold,markets,book,wsbook] [--lib=both|unifex|ccxt]
+ *                        [--cold-from=dist|build|src]
  *
  * ccxt is a devDependency used here only; src/ never imports it. See bench/README.md.
  */
@@ -29,7 +31,7 @@ const flag = (name: string): string | undefined => {
   return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : '';
 };
 const QUICK = flag('quick') !== undefined;
-const ONLY = new Set((flag('only') ?? 'cold,markets,book').split(',').filter((s) => s !== ''));
+const ONLY = new Set((flag('only') ?? 'cold,markets,book,wsbook').split(',').filter((s) => s !== ''));
 const LIB = (flag('lib') ?? 'both') as 'both' | 'unifex' | 'ccxt';
 const COLD_FROM = flag('cold-from') as ColdFrom | undefined;
 const RUN_CCXT = LIB !== 'unifex';
@@ -62,6 +64,11 @@ function stat(xs: number[], batch = 1): Stat {
   const mid = s.length >> 1;
   const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, max: s[s.length - 1]!, n: s.length, batch };
+}
+
+/** Updates per second. */
+function rate(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M/s` : `${(x / 1e3).toFixed(1)}k/s`;
 }
 
 function ms(x: number): string {
@@ -109,7 +116,9 @@ interface Row {
   name: string;
   ccxt: Stat | undefined;
   unifex: Stat | undefined;
-  /** Required ccxt/unifex ratio. */
+  /** 'ms': the stats are times (lower is better); 'rate': updates per second (higher is better). */
+  unit?: 'ms' | 'rate';
+  /** Required speed-up of unifex over ccxt: ccxt/unifex time, or unifex/ccxt rate. */
   goal: number;
   goalText: string;
   why?: string;
@@ -330,6 +339,31 @@ async function benchBook(cls: UnifexClass | undefined): Promise<void> {
   rows.push(row);
 }
 
+// ---------------------------------------------------------------- 4. websocket order book
+
+async function benchWs(cls: UnifexClass | undefined): Promise<void> {
+  if (RUN_UNIFEX && cls === undefined) {
+    rows.push({ name: 'binance diff-depth', ccxt: undefined, unifex: undefined, goal: 3, goalText: '>= 3x' });
+    rows[rows.length - 1]!.why = 'unifex binance not implemented yet';
+    return;
+  }
+  // loaded here only: the other benchmarks never import ccxt.pro or the websocket code
+  const { benchWsBook } = await import('./ws.js');
+  const result = await benchWsBook({ quick: QUICK, lib: LIB, ...(cls === undefined ? {} : { exchange: cls }) });
+  for (const r of result.rows) {
+    rows.push({
+      name: r.name,
+      ccxt: r.ccxt.length > 0 ? stat(r.ccxt) : undefined,
+      unifex: r.unifex.length > 0 ? stat(r.unifex) : undefined,
+      unit: 'rate',
+      goal: 3,
+      goalText: '>= 3x',
+    });
+  }
+  checks.push(...result.checks);
+  notes.push(...result.notes);
+}
+
 // ---------------------------------------------------------------- report
 
 function gitRev(): string {
@@ -350,15 +384,25 @@ function ccxtVersion(): string {
   return pkg.version;
 }
 
+/** How many times better unifex is: ccxt/unifex for times, unifex/ccxt for rates. */
+function speedup(r: Row): number | undefined {
+  if (r.ccxt === undefined || r.unifex === undefined) return undefined;
+  return r.unit === 'rate' ? r.unifex.median / r.ccxt.median : r.ccxt.median / r.unifex.median;
+}
+
+function show(r: Row, x: number): string {
+  return r.unit === 'rate' ? rate(x) : ms(x);
+}
+
 function table(): string {
-  const head = ['benchmark', `ccxt ${ccxtVersion()}`, 'unifex', 'ccxt/unifex', 'goal', ''];
+  const head = ['benchmark', `ccxt ${ccxtVersion()}`, 'unifex', 'ratio', 'goal', ''];
   const body = rows.map((r) => {
-    const ratio = r.ccxt !== undefined && r.unifex !== undefined ? r.ccxt.median / r.unifex.median : undefined;
+    const ratio = speedup(r);
     const verdict = ratio === undefined ? 'n/a' : ratio >= r.goal ? 'PASS' : 'MISS';
     return [
       r.name,
-      r.ccxt === undefined ? '-' : ms(r.ccxt.median),
-      r.unifex === undefined ? '-' : ms(r.unifex.median),
+      r.ccxt === undefined ? '-' : show(r, r.ccxt.median),
+      r.unifex === undefined ? '-' : show(r, r.unifex.median),
       ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
       r.goalText,
       verdict,
@@ -372,14 +416,14 @@ function table(): string {
 
 function summary(r: Row): string {
   if (r.ccxt === undefined || r.unifex === undefined) {
-    return `${r.name}: ${r.why ?? 'only one library measured'}${r.ccxt !== undefined ? ` (ccxt ${ms(r.ccxt.median)})` : ''}${r.unifex !== undefined ? ` (unifex ${ms(r.unifex.median)})` : ''}.`;
+    return `${r.name}: ${r.why ?? 'only one library measured'}${r.ccxt !== undefined ? ` (ccxt ${show(r, r.ccxt.median)})` : ''}${r.unifex !== undefined ? ` (unifex ${show(r, r.unifex.median)})` : ''}.`;
   }
-  const ratio = r.ccxt.median / r.unifex.median;
+  const ratio = speedup(r)!;
   const how = ratio >= 1 ? `${ratio.toFixed(2)}x faster than` : `${(1 / ratio).toFixed(2)}x slower than`;
   const spread = (s: Stat): string =>
-    `${ms(s.min)}..${ms(s.max)}, n=${s.n}${s.batch > 1 ? ` samples x ${s.batch} calls` : ''}`;
+    `${show(r, s.min)}..${show(r, s.max)}, n=${s.n}${s.batch > 1 ? ` samples x ${s.batch} calls` : ''}`;
   return (
-    `${r.name}: unifex ${ms(r.unifex.median)} vs ccxt ${ms(r.ccxt.median)} (medians; unifex ${spread(r.unifex)}; ` +
+    `${r.name}: unifex ${show(r, r.unifex.median)} vs ccxt ${show(r, r.ccxt.median)} (medians; unifex ${spread(r.unifex)}; ` +
     `ccxt ${spread(r.ccxt)}) -> unifex is ${how} ccxt; goal ${r.goalText}: ${ratio >= r.goal ? 'met' : 'NOT met'}.`
   );
 }
@@ -406,6 +450,7 @@ async function main(): Promise<void> {
   if (ONLY.has('cold')) await benchCold();
   if (ONLY.has('markets')) await benchMarkets(binance);
   if (ONLY.has('book')) await benchBook(binance);
+  if (ONLY.has('wsbook')) await benchWs(binance);
 
   console.log(table());
   console.log('');
