@@ -38,7 +38,10 @@ export async function runChart(ex: Exchange, words: string[], ctx: Ctx): Promise
     if (m === null || Number(m[1]) < 200 || Number(m[2]) < 150 || Number(m[1]) > 8000 || Number(m[2]) > 8000) {
       throw new UsageError(`--size must be WIDTHxHEIGHT between 200x150 and 8000x8000, got ${size}`);
     }
-    writeFileSync(png, pngChart(candles, Number(m[1]), Number(m[2]), title.toUpperCase(), tfMs));
+    writeFileSync(
+      png,
+      pngChart(candles, Number(m[1]), Number(m[2]), `${ex.id.toUpperCase()} ${symbol} ${timeframe}`, tfMs),
+    );
     println(ctx.stderr, `unifex: wrote ${png} (${m[1]}x${m[2]}, ${candles.length} candles)`);
   }
   if (flag(ctx.args, 'json')) println(ctx.stdout, toJson(rows));

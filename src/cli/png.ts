@@ -109,6 +109,13 @@ const GLYPHS: Record<string, string> = {
   X: '#.#|#.#|.#.|#.#|#.#',
   Y: '#.#|#.#|.#.|.#.|.#.',
   Z: '###|..#|.#.|#..|###',
+  // lower case for timeframes (1m is a minute, 1M a month)
+  s: '...|.##|.#.|..#|##.',
+  m: '...|#.#|###|#.#|#.#',
+  h: '#..|#..|##.|#.#|#.#',
+  d: '..#|..#|.##|#.#|.##',
+  w: '...|#.#|#.#|###|#.#',
+  y: '...|#.#|.##|..#|##.',
   '.': '...|...|...|...|.#.',
   ',': '...|...|...|.#.|#..',
   ':': '...|.#.|...|.#.|...',
@@ -157,8 +164,8 @@ export class Raster {
   /** Text in the 3x5 font at `scale` (glyph cell 4 x 6 units); returns the width drawn. */
   text(x: number, y: number, s: string, c: Rgb, scale = 2): number {
     let cx = x;
-    for (const ch of s.toUpperCase()) {
-      const glyph = GLYPHS[ch] ?? GLYPHS[' ']!;
+    for (const ch of s) {
+      const glyph = GLYPHS[ch] ?? GLYPHS[ch.toUpperCase()] ?? GLYPHS[' ']!;
       glyph.split('|').forEach((row, gy) => {
         for (let gx = 0; gx < 3; gx++) if (row[gx] === '#') this.rect(cx + gx * scale, y + gy * scale, scale, scale, c);
       });
