@@ -447,12 +447,11 @@ export class MatchingEngine {
           : type === 'market'
             ? plan.cost
             : dMul(price!, amount!);
-    const wallet = this.wallet(req.account, payCode);
-    if (dCmp(wallet.free, need) < 0) {
-      throw new InsufficientFunds(
-        `paper ${req.account} needs ${need} ${payCode} for this order and has ${wallet.free} free`,
-        { exchange: 'paper' },
-      );
+    const free = this.account(req.account).get(payCode)?.free ?? ZERO;
+    if (dCmp(free, need) < 0) {
+      throw new InsufficientFunds(`paper ${req.account} needs ${need} ${payCode} for this order and has ${free} free`, {
+        exchange: 'paper',
+      });
     }
     const fok = tif === 'FOK' && (amount === undefined || dCmp(plan.filled, amount) < 0);
 
@@ -499,6 +498,7 @@ export class MatchingEngine {
       if (!isPos(remaining) && !fok && isPos(order.filled)) {
         order.status = 'closed';
       } else if (type === 'limit' && (tif === 'GTC' || tif === 'PO')) {
+        const wallet = this.wallet(req.account, payCode);
         const hold = side === 'buy' ? dMul(price!, remaining) : remaining;
         wallet.free = dSub(wallet.free, hold);
         wallet.used = dAdd(wallet.used, hold);

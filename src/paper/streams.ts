@@ -35,6 +35,7 @@ export class PaperStreams implements StreamHandlerLike {
   private off: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private readonly due = new Map<string, () => void>();
 
   constructor(readonly exchange: paper) {
     const ws = (exchange.options['ws'] ?? {}) as Dict;
@@ -163,13 +164,26 @@ export class PaperStreams implements StreamHandlerLike {
     } else if (e.type === 'trades') {
       const cache = this.tapeOf(e.symbol);
       for (const t of e.trades) cache.push(t);
-      this.drain(`trades:${e.symbol}`, cache, () => true, false);
+      this.later(`trades:${e.symbol}`, () => this.drain(`trades:${e.symbol}`, cache, () => true, false));
     } else if (e.type === 'order') {
       this.orders.push(e.order);
-      this.drainPrefix(`orders:${e.account}:`, this.orders, true);
+      this.later(`orders:${e.account}`, () => this.drainPrefix(`orders:${e.account}:`, this.orders, true));
     } else {
       this.myTrades.push(e.trade);
-      this.drainPrefix(`mytrades:${e.account}:`, this.myTrades, false);
+      this.later(`mytrades:${e.account}`, () => this.drainPrefix(`mytrades:${e.account}:`, this.myTrades, false));
+    }
+  }
+
+  /** Lists are handed out once the operation that changed them is complete: one answer for a fill of many parts. */
+  private later(key: string, run: () => void): void {
+    if (this.due.has(key)) return;
+    this.due.set(key, run);
+    if (this.due.size === 1) {
+      queueMicrotask(() => {
+        const jobs = [...this.due.values()];
+        this.due.clear();
+        if (!this.closed) for (const job of jobs) job();
+      });
     }
   }
 
