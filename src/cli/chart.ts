@@ -60,7 +60,8 @@ const BARS = ' ▁▂▃▄▅▆▇█';
 
 /** The chart as lines of text (with colours when `style.color`). */
 export function terminalChart(all: readonly Candle[], opts: ChartOptions, style: Style): string {
-  const rows = Math.max(4, opts.height - 5);
+  // title, plot, volume, ticks, time labels: `height` lines in all
+  const rows = Math.max(4, opts.height - 4);
   if (all.length === 0) return `${opts.title}\n(no candles)`;
   // price labels on the right, their width from the range
   const probe = all.slice(-opts.width);
