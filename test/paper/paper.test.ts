@@ -110,7 +110,7 @@ describe('paper: embedded dataset', () => {
     expect(market.fee).toEqual({ cost: 0.0005, currency: 'BTC' });
     expect(market.trades[0]!.fee).toMatchObject({ currency: 'BTC', rate: 0.001 });
     b = await ex.fetchBalance();
-    expect(money(b['BTC'] && (b['BTC'] as { total: number }).total)).toBe('4.4995');
+    expect(b.total['BTC']).toBe(4.4995);
     expect(b.total['USDT']).toBe(Number(dSub('240000', cost)));
     expect(b.used['USDT']).toBe(36500);
 
