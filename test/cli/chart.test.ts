@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { terminalChart, toCandles } from '../../src/cli/chart.js';
 import { fakeKraken, tempDir, unifex, writeJson, type FakeKraken } from './helpers.js';
 
+const ESC = '\x1b';
 let venue: FakeKraken;
 let config: string;
 beforeAll(async () => {
@@ -156,7 +157,7 @@ describe('unifex chart', () => {
       { width: 40, height: 13, title: 't', timeframeMs: 60_000 },
       { color: true },
     );
-    expect(colored).toMatch(/\x1b\[32m[│╷╽┃]/);
-    expect(colored).toMatch(/\x1b\[31m[│╷╽┃╻]/);
+    expect(colored).toMatch(new RegExp(`${ESC}\\[32m[│╷╽┃]`));
+    expect(colored).toMatch(new RegExp(`${ESC}\\[31m[│╷╽┃╻]`));
   });
 });
