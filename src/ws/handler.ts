@@ -114,9 +114,20 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       return false;
     }
     const hash = `orderbook:${symbol}`;
-    if (this.streams.hasWaiters(hash)) this.streams.resolve(hash, book.snapshot(limit) satisfies OrderBook);
+    if (!this.streams.hasWaiters(hash) || this.publishing.has(symbol)) return true;
+    // Frames that arrive together are handled in one synchronous run: publish once, after the run, so watchers get
+    // the state after all of them (and one copy instead of one per frame).
+    this.publishing.set(symbol, limit);
+    queueMicrotask(() => {
+      const cut = this.publishing.get(symbol);
+      this.publishing.delete(symbol);
+      const current = this.books.get(symbol);
+      if (current === undefined || current.state !== 'live' || current.isCrossed()) return;
+      this.streams.resolve(hash, current.snapshot(cut) satisfies OrderBook);
+    });
     return true;
   }
+  private readonly publishing = new Map<string, number | undefined>();
 
   /**
    * The symbol's book cannot be trusted (gap, checksum, crossed): drop it and ask for a fresh snapshot for this

@@ -116,3 +116,34 @@ describe('bounded caches', () => {
     expect(() => new RingCache(0)).toThrow(RangeError);
   });
 });
+
+describe('published books', () => {
+  it('behavior: a snapshot a caller holds never changes when the book moves on', () => {
+    const book = new LocalOrderBook('X/Y');
+    book.reset(
+      [
+        ['100', '1'],
+        ['99', '2'],
+      ],
+      [['101', '1']],
+    );
+    book.update('bids', '100', '5');
+    const held = book.snapshot();
+    const copy = JSON.stringify(held);
+    book.update('bids', '100', '7');
+    book.update('bids', '99', '0');
+    book.update('asks', '101', '3');
+    book.update('bids', '98', '1');
+    expect(JSON.stringify(held)).toBe(copy);
+    expect(book.snapshot().bids).toEqual([
+      [100, 7],
+      [98, 1],
+    ]);
+    // Rows changed after the last snapshot are updated in place until the next one.
+    book.update('bids', '98', '2');
+    expect(book.snapshot().bids).toEqual([
+      [100, 7],
+      [98, 2],
+    ]);
+  });
+});
