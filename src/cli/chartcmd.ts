@@ -45,7 +45,7 @@ export async function runChart(ex: Exchange, words: string[], ctx: Ctx): Promise
     println(ctx.stderr, `unifex: wrote ${png} (${m[1]}x${m[2]}, ${candles.length} candles)`);
   }
   if (flag(ctx.args, 'json')) println(ctx.stdout, toJson(rows));
-  else if (png === undefined || ctx.stdout.isTTY === true) {
+  else if (png === undefined || ctx.stdout.isTTY === true || flag(ctx.args, 'table')) {
     println(ctx.stdout, terminalChart(candles, { width, height, title, timeframeMs: tfMs }, ctx.style));
   }
 }

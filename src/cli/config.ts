@@ -44,6 +44,12 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   return join(base !== '' ? base : join(homedir(), '.config'), 'unifex', 'config.json');
 }
 
+/** Where `unifex paper ...` keeps balances, orders and fills between commands ($XDG_STATE_HOME/unifex/paper.json). */
+export function defaultPaperState(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env['XDG_STATE_HOME'] !== undefined && env['XDG_STATE_HOME'] !== '' ? env['XDG_STATE_HOME'] : '';
+  return join(base !== '' ? base : join(homedir(), '.local', 'state'), 'unifex', 'paper.json');
+}
+
 export interface LoadedConfig {
   config: ExchangeConfig;
   /** Where each credential came from (names only, for --verbose). */

@@ -1,12 +1,13 @@
 /** What every command shares: output mode, colours, and opening an exchange from an id plus configuration. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { catalog } from '../catalog.js';
 import { NotSupported } from '../core/errors.js';
 import type { Exchange, ExchangeConfig } from '../core/exchange.js';
 import { recordingFetch, replayFetch, type Cassette } from '../core/replay.js';
 import { aliases, createExchange, implementedIds, isImplemented, resolveId } from '../registry.js';
 import { flag, intOption, option, UsageError, type Parsed } from './args.js';
-import { loadConfig } from './config.js';
+import { defaultPaperState, loadConfig } from './config.js';
 import type { Style } from './format.js';
 import { didYouMean } from './suggest.js';
 
@@ -96,6 +97,18 @@ export async function openExchange(rawId: string, ctx: Ctx): Promise<Opened> {
   const timeout = intOption(ctx.args, 'timeout');
   if (timeout !== undefined) config.timeout = timeout;
   if (flag(ctx.args, 'sandbox')) config.sandbox = true;
+  if (id === 'paper') {
+    // One command after another is one paper account: its state lives in a file unless the config names one.
+    const options = { ...(config.options ?? {}) };
+    const top = (config as Record<string, unknown>)['stateFile'];
+    if (options['stateFile'] === undefined && top === undefined) {
+      const file = defaultPaperState(ctx.env);
+      mkdirSync(dirname(file), { recursive: true });
+      options['stateFile'] = file;
+    }
+    config.options = options;
+    if (ctx.verbose) println(ctx.stderr, `unifex: paper state in ${String(options['stateFile'] ?? top)}`);
+  }
   const cassettePath = option(ctx.args, 'cassette');
   const recordPath = option(ctx.args, 'record');
   if (cassettePath !== undefined && recordPath !== undefined)

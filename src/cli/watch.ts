@@ -90,6 +90,15 @@ export async function runWatch(ex: Exchange, words: string[], ctx: Ctx, stopper:
     if (s === 'q' || s === 'Q' || s === '\x03' || s === '\x1b') stop();
   };
   const onResize = (): void => schedule();
+  // Once a second: the clock moves, and a connection that drops or goes quiet shows in the header.
+  const tick = setInterval(() => {
+    void ex.streamStatus().then((states) => {
+      const bad = Object.values(states).find((s) => s === 'connecting' || s === 'stale' || s === 'reconnecting');
+      state.status = bad ?? (state.updates > 0 ? 'live' : 'connecting');
+      if (live && !stopping) schedule();
+    });
+  }, 1000);
+  tick.unref();
   if (live) {
     ctx.stdout.write('\x1b[?1049h\x1b[?25l'); // alternate screen, cursor hidden
     ctx.stdout.on?.('resize', onResize);
@@ -116,6 +125,7 @@ export async function runWatch(ex: Exchange, words: string[], ctx: Ctx, stopper:
     if (!stopping) throw e;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
+    clearInterval(tick);
     unregister();
     if (live) {
       if (keys) {
