@@ -162,9 +162,12 @@ export class Connection {
         this.options.onError?.(e, this);
       }
     });
-    socket.on('pong', () => {
+    // A server's ping (Binance sends one every 20 s) and the answer to ours both prove the link is alive.
+    const alive = (): void => {
       if (this.socket === socket) this.lastMessageAt = Date.now();
-    });
+    };
+    socket.on('pong', alive);
+    socket.on('ping', alive);
     socket.on('error', (e: Error) => {
       if (this.socket !== socket) return;
       this.options.onError?.(new NetworkError(`${this.label()} ${e.message}`, { cause: e }), this);
