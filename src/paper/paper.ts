@@ -126,6 +126,11 @@ export class paper extends Exchange {
     return this.setting<string>('account') ?? 'main';
   }
 
+  /** Fewest ms between two pulls of a live source's data for one symbol. */
+  get pollInterval(): number {
+    return this.setting<number>('pollInterval') ?? 2000;
+  }
+
   get stateFile(): string | undefined {
     return this.setting<string>('stateFile');
   }
@@ -141,7 +146,7 @@ export class paper extends Exchange {
         now: () => this.milliseconds(),
       });
     } else if (s instanceof Exchange) {
-      this.#source = new ExchangeSource(s, { pollInterval: this.setting<number>('pollInterval') ?? 2000 });
+      this.#source = new ExchangeSource(s, { pollInterval: this.pollInterval });
     } else if (typeof s === 'string') {
       this.#source = new ReplaySource({ file: s, speed });
     } else if (isSource(s)) {
@@ -355,7 +360,7 @@ export class paper extends Exchange {
     const src = this.source;
     if (!src.pull) return;
     const engine = await this.matchingEngine();
-    const interval = this.setting<number>('pollInterval') ?? 2000;
+    const interval = this.pollInterval;
     const list = symbols ?? Object.keys(this.markets).filter((s) => engine.hasResting(s));
     await Promise.all(
       list.map(async (symbol) => {
@@ -473,12 +478,14 @@ export class paper extends Exchange {
   override async fetchTicker(symbol: string, _params: Dict = {}): Promise<Ticker> {
     await this.loadMarkets();
     const market = this.market(symbol);
+    await this.engineFor(market.symbol);
     return this.source.fetchTicker(market.symbol);
   }
 
   override async fetchTickers(symbols?: string[], _params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
-    const list = opt(symbols)?.map((s) => this.market(s).symbol) ?? this.symbols;
+    const list = opt(symbols)?.map((s) => this.market(s).symbol);
+    await this.matchingEngine();
     return this.source.fetchTickers(list);
   }
 
@@ -513,6 +520,7 @@ export class paper extends Exchange {
     await this.loadMarkets();
     const market = this.market(symbol);
     if (this.timeframes[timeframe] === undefined) this.timeframeId(timeframe);
+    await this.engineFor(market.symbol);
     return this.source.fetchOHLCV(market.symbol, timeframe, opt(since), opt(limit));
   }
 

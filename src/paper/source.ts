@@ -10,8 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { buildOHLCV, buildOrderBook, buildTicker, buildTrade } from '../core/build.js';
-import { dAdd, dCmp, dIsZero, precisionFromTick, tickFromPrecision, toDecimal } from '../core/decimal.js';
-import { BadRequest, BadSymbol } from '../core/errors.js';
+import { TICK_SIZE, dAdd, dCmp, dIsZero, precisionFromTick, tickFromPrecision, toDecimal } from '../core/decimal.js';
+import { BadRequest, BadSymbol, NotSupported } from '../core/errors.js';
 import type { Exchange } from '../core/exchange.js';
 import type { Currency, Dict, Market, OHLCV, OrderBook, Ticker, Tickers, Trade } from '../core/types.js';
 import { filterBySinceLimit } from '../core/util.js';
@@ -725,7 +725,7 @@ export class ExchangeSource implements MarketDataSource {
         const p = this.exchange.precisionMode;
         // precision as tick sizes, whatever mode the source counts in
         const tick = (x: number | undefined): number | undefined =>
-          x === undefined || p === 4 ? x : Number(tickFromPrecision(x));
+          x === undefined || p === TICK_SIZE ? x : Number(tickFromPrecision(x));
         return {
           ...m,
           precision: { ...m.precision, amount: tick(m.precision.amount), price: tick(m.precision.price) },
@@ -746,8 +746,13 @@ export class ExchangeSource implements MarketDataSource {
 
   async fetchTickers(symbols?: string[]): Promise<Tickers> {
     if (this.exchange.has.fetchTickers === true) return this.exchange.fetchTickers(symbols);
+    if (symbols === undefined) {
+      throw new NotSupported(`paper: ${this.exchange.id} has no fetchTickers, ask for the symbols you need`, {
+        exchange: 'paper',
+      });
+    }
     const out: Tickers = {};
-    for (const s of symbols ?? []) out[s] = await this.exchange.fetchTicker(s);
+    for (const s of symbols) out[s] = await this.exchange.fetchTicker(s);
     return out;
   }
 

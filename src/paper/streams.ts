@@ -223,8 +223,7 @@ export class PaperStreams implements StreamHandlerLike {
   // ---- live sources: pull while someone waits ----
   private schedule(): void {
     if (this.closed || this.timer !== undefined || !this.exchange.source.pull) return;
-    const interval = (this.exchange.options['pollInterval'] as number | undefined) ?? 2000;
-    this.timer = setTimeout(() => void this.poll(), interval);
+    this.timer = setTimeout(() => void this.poll(), this.exchange.pollInterval);
   }
 
   private async poll(): Promise<void> {

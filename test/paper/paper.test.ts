@@ -358,6 +358,7 @@ class fakelive extends Exchange {
     1,
   );
   trades: Trade[] = [];
+  last = 30005;
   calls: string[] = [];
   override async fetchMarkets(): Promise<Market[]> {
     this.calls.push('fetchMarkets');
@@ -384,7 +385,7 @@ class fakelive extends Exchange {
   }
   override async fetchTicker(symbol: string): Promise<Ticker> {
     this.calls.push('fetchTicker');
-    return { symbol, last: 30005, info: {} } as Ticker;
+    return { symbol, last: this.last, info: {} } as Ticker;
   }
   override async fetchOrderBook(): Promise<OrderBook> {
     this.calls.push('fetchOrderBook');
@@ -429,6 +430,22 @@ describe('paper: live source', () => {
     expect(live.calls.filter((c) => c === 'fetchTrades')).toHaveLength(1);
     await ex.fetchOpenOrders(); // within pollInterval: no new pull
     expect(live.calls.filter((c) => c === 'fetchTrades')).toHaveLength(1);
+    await ex.close();
+  });
+});
+
+describe('paper: live source, watched', () => {
+  it('behavior: while watched, the live book and ticker are pulled every pollInterval', async () => {
+    const live = new fakelive();
+    const ex = new paper({ source: live, options: { pollInterval: 20 } });
+    expect((await ex.watchOrderBook('BTC/USD')).asks[0]).toEqual([30010, 0.5]);
+    live.book = buildOrderBook([['30001', '1']], [['30002', '1']], 'BTC/USD', 2, 2);
+    expect((await ex.watchOrderBook('BTC/USD')).bids[0]).toEqual([30001, 1]);
+    expect((await ex.watchTicker('BTC/USD')).last).toBe(30005);
+    live.last = 30100;
+    expect((await ex.watchTicker('BTC/USD')).last).toBe(30100);
+    await expect(ex.fetchTickers()).rejects.toBeInstanceOf(NotSupported);
+    expect(Object.keys(await ex.fetchTickers(['BTC/USD']))).toEqual(['BTC/USD']);
     await ex.close();
   });
 });
