@@ -947,6 +947,15 @@ export class MatchingEngine {
   /** Replaces balances, orders and fills with a saved state; open orders go back on the book. */
   restore(state: EngineState): void {
     if (state.version !== 1) throw new ExchangeError(`paper state version ${String(state.version)} is not supported`);
+    const unknown = [...new Set(state.orders.filter((o) => o.status === 'open').map((o) => o.symbol))].filter(
+      (s) => !this.markets.has(s),
+    );
+    if (unknown.length > 0) {
+      throw new ExchangeError(
+        `paper state has open orders on ${unknown.join(', ')}, which the market data source does not list ` +
+          '(open it with the source it was saved with)',
+      );
+    }
     this.accounts.clear();
     this.orders.clear();
     this.trades.length = 0;
