@@ -172,9 +172,9 @@ for (const id of implementedIds()) {
       expect(rec.calls).toEqual([]);
     });
 
-    it.runIf(needsCredentials)(
-      'error: private calls without credentials raise AuthenticationError before any request',
-      async () => {
+    // Only the case that applies is declared, so no test shows as skipped.
+    if (needsCredentials)
+      it('error: private calls without credentials raise AuthenticationError before any request', async () => {
         const rec = recordingFetch();
         const ex = new Cls({ fetch: rec.fetch as never });
         ex.setMarkets(markets as never);
@@ -183,17 +183,17 @@ for (const id of implementedIds()) {
         await expect(ex.createOrder(s, 'limit', 'buy', 1, 100)).rejects.toBeInstanceOf(AuthenticationError);
         await expect(ex.fetchOpenOrders(s)).rejects.toBeInstanceOf(AuthenticationError);
         expect(rec.calls).toEqual([]);
-      },
-    );
+      });
 
-    it.runIf(!needsCredentials)('behavior: an exchange that needs no credentials trades without them', async () => {
-      const rec = recordingFetch();
-      const ex = new Cls({ fetch: rec.fetch as never });
-      ex.setMarkets(markets as never);
-      const s = spotSymbol(ex);
-      expect((await ex.fetchBalance()).total).toBeTypeOf('object');
-      expect(await ex.fetchOpenOrders(s)).toEqual([]);
-      expect(rec.calls).toEqual([]);
-    });
+    if (!needsCredentials)
+      it('behavior: an exchange that needs no credentials trades without them', async () => {
+        const rec = recordingFetch();
+        const ex = new Cls({ fetch: rec.fetch as never });
+        ex.setMarkets(markets as never);
+        const s = spotSymbol(ex);
+        expect((await ex.fetchBalance()).total).toBeTypeOf('object');
+        expect(await ex.fetchOpenOrders(s)).toEqual([]);
+        expect(rec.calls).toEqual([]);
+      });
   });
 }
