@@ -4,11 +4,12 @@
  */
 import pkg from '../../package.json' with { type: 'json' };
 import { AuthenticationError } from '../core/errors.js';
+import type { Exchange } from '../core/exchange.js';
 import { loadExchangeClass } from '../registry.js';
 import { flag, option, parseArgv, UsageError, type Parsed } from './args.js';
-import { resolveMethod, runCall } from './call.js';
+import { implicitMethods, resolveMethod, runCall } from './call.js';
 import { runChart } from './chartcmd.js';
-import { envName } from './config.js';
+import { CREDENTIALS, envName } from './config.js';
 import { checkExchangeId, makeCtx, openExchange, println, type Ctx, type Output } from './context.js';
 import { runDownload } from './download.js';
 import { exchangeRows, renderExchanges } from './exchanges.js';
@@ -48,9 +49,17 @@ or {"kraken": {"apiKey": "...", "secret": "..."}} in the config file.
 Exit codes: 0 ok, 1 error, 2 usage, 3 bad symbol/request, 4 authentication, 5 insufficient funds/invalid order,
 6 network, 7 exchange not available, 8 rate limited, 9 not supported, 130 interrupted. See docs/cli.md.`;
 
+function credentialsLine(id: string, required: Record<string, boolean | undefined>): string {
+  const names = (Object.keys(required) as (keyof typeof CREDENTIALS)[]).filter(
+    (k) => required[k] === true && k in CREDENTIALS,
+  );
+  if (names.length === 0) return 'Credentials: none needed';
+  return `Credentials: ${names.map((k) => envName(id, k)).join(', ')} or {"${id}": {${names.map((k) => `"${k}": "..."`).join(', ')}}} in the config file`;
+}
+
 async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
   const cls = (await loadExchangeClass(id)) as unknown as {
-    spec: { name: string; marketTypes: readonly string[] };
+    spec: { name: string; marketTypes: readonly string[]; requiredCredentials?: Record<string, boolean | undefined> };
     new (): { has: Record<string, unknown>; timeframes: Record<string, unknown> };
   };
   const ex = new cls();
@@ -62,6 +71,7 @@ async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
   const watch = ['orderbook:watchOrderBook', 'trades:watchTrades', 'ticker:watchTicker']
     .filter((x) => has[x.split(':')[1]!] === true)
     .map((x) => x.split(':')[0]);
+  const raw = implicitMethods(ex as unknown as Exchange);
   const lines = [
     `${paint(ctx.style, 'bold', id)} (${cls.spec.name}): ${cls.spec.marketTypes.join(', ')}`,
     '',
@@ -70,8 +80,12 @@ async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
     '',
     `Timeframes: ${Object.keys(ex.timeframes).join(' ') || '(none)'}`,
     `Watch: ${watch.length > 0 ? watch.join(', ') : '(no streaming yet)'}`,
-    `Raw endpoints: ${id} publicGet... {json params}  (the exchange's implicit API, e.g. from its spec)`,
-    `Credentials: ${envName(id, 'apiKey')}, ${envName(id, 'secret')}, ${envName(id, 'password')} or the config file`,
+    ...(raw.length > 0
+      ? [
+          `Raw endpoints: ${raw.length} (${raw.slice(0, 3).join(', ')}, ...), e.g. unifex ${id} ${raw[0]} '{"key":"value"}'`,
+        ]
+      : []),
+    credentialsLine(id, cls.spec.requiredCredentials ?? { apiKey: true, secret: true }),
   ];
   println(ctx.stdout, lines.join('\n'));
 }

@@ -299,7 +299,7 @@ export async function runDownload(ex: Exchange, words: string[], ctx: Ctx, inter
   const stopped = interrupted() ? ' (interrupted: run the same command again to resume)' : '';
   println(
     ctx.stderr,
-    `unifex: ${rows} ${kind === 'ohlcv' ? 'candles' : 'trades'} in ${pages} pages to ${where}, up to ${isoTime(Math.min(cursor, until))}${stopped}`,
+    `unifex: ${rows} ${kind === 'ohlcv' ? 'candles' : 'trades'} in ${pages} page${pages === 1 ? '' : 's'} to ${where}, up to ${isoTime(Math.min(cursor, until))}${stopped}`,
   );
 }
 

@@ -373,10 +373,9 @@ export function generic(value: unknown, style: Style): string {
     if (value.length === 0) return paint(style, 'gray', '(empty)');
     if (value.every(isObject)) {
       const keys = [...new Set(value.flatMap((v) => Object.keys(v)))].filter((k) => k !== 'info');
-      const scalarKeys = keys.filter((k) => value.every((v) => !isObject(v[k]) || Array.isArray(v[k]) === false));
       return table(
         value,
-        scalarKeys.slice(0, 12).map((k) => ({ header: k, get: (v: Record<string, unknown>) => scalar(v[k]) })),
+        keys.slice(0, 12).map((k) => ({ header: k, get: (v: Record<string, unknown>) => scalar(v[k]) })),
         style,
       );
     }

@@ -10,7 +10,7 @@ import { CASSETTE, ROOT, fakeKraken, tempDir, unifex, writeJson, type FakeKraken
 
 const C = ['--cassette', CASSETTE];
 
-describe('unifex exchanges', () => {
+describe.concurrent('unifex exchanges', () => {
   it('default: docs/exchanges.md is the output of `unifex exchanges --format md`', async () => {
     const r = await unifex(['exchanges', '--format', 'md']);
     expect(r.code).toBe(0);
@@ -51,7 +51,7 @@ describe('unifex exchanges', () => {
   });
 });
 
-describe('unifex <exchange> <method>', () => {
+describe.concurrent('unifex <exchange> <method>', () => {
   it('default: a ticker as a table for people and as JSON for pipes', async () => {
     const t = await unifex(['kraken', 'fetchTicker', 'BTC/USD', ...C, '--table']);
     expect(t.code).toBe(0);

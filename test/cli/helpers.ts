@@ -3,7 +3,7 @@
  * dist), and a local Kraken (REST history with pagination, websocket v2 ticker/trade/book) the CLI is pointed at
  * through a config file, so nothing leaves the machine.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +23,16 @@ export interface Run {
   stdout: string;
   stderr: string;
 }
+
+/** util-linux `script` runs commands under a pseudo-terminal; the live-view tests need it. */
+export const HAS_SCRIPT = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Environment without anything of the user's: no UNIFEX_* credentials, no config home, no colours forced. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -52,11 +62,18 @@ export function unifex(args: string[], opts: { env?: Record<string, string>; cwd
 
 /**
  * The command under a pseudo-terminal (util-linux `script`): stdout and stderr are a terminal of `cols` x
- * `rows`. `input` is written to the terminal after `delayMs` (e.g. '\x03' for Ctrl-C).
+ * `rows`. `input` is typed into the terminal once `when` holds for the output (e.g. '\x03' for Ctrl-C).
  */
 export function underPty(
   args: string[],
-  opts: { env?: Record<string, string>; input?: string; delayMs?: number; cols?: number; rows?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    input?: string;
+    /** Send `input` once the output so far passes this test (default: right away). */
+    when?: (output: string) => boolean;
+    cols?: number;
+    rows?: number;
+  } = {},
 ): Promise<Run & { output: string }> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [
@@ -76,13 +93,19 @@ export function underPty(
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let sent = opts.input === undefined;
+    const maybeSend = (): void => {
+      if (sent || !(opts.when?.(out) ?? true)) return;
+      sent = true;
+      child.stdin.write(opts.input!);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      maybeSend();
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    if (opts.input !== undefined) {
-      const input = opts.input;
-      setTimeout(() => child.stdin.write(input), opts.delayMs ?? 1000);
-    }
+    maybeSend();
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? 1, stdout: out, stderr: err, output: out });

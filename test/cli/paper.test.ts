@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, unifex } from './helpers.js';
 
-describe('unifex paper', () => {
+describe.concurrent('unifex paper', () => {
   it('default: one paper account across commands (state under XDG_STATE_HOME)', async () => {
     const state = tempDir();
     const env = { XDG_STATE_HOME: state };
