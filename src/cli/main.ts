@@ -9,6 +9,14 @@
  */
 import { main, processStopper } from './cli.js';
 
+// A reader that goes away (`unifex exchanges | head`) ends the command quietly, as for any shell tool.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
@@ -16,6 +24,11 @@ main(process.argv.slice(2), {
   stopper: processStopper(),
 }).then((code) => {
   process.exitCode = code;
-  // Whatever a library left running (a socket, a timer) must not keep a finished command alive.
-  setTimeout(() => process.exit(code), 500).unref();
+  // Whatever a library left running (a socket, a timer) must not keep a finished command alive; output still
+  // being written to a slow reader is let through first.
+  const exit = (): void => {
+    if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(exit, 100).unref();
+    else process.exit(code);
+  };
+  setTimeout(exit, 500).unref();
 });
