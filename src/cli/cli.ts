@@ -57,7 +57,14 @@ function credentialsLine(id: string, required: Record<string, boolean | undefine
   return `Credentials: ${names.map((k) => envName(id, k)).join(', ')} or {"${id}": {${names.map((k) => `"${k}": "..."`).join(', ')}}} in the config file`;
 }
 
-async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
+const COMMAND_USAGE: Record<string, string> = {
+  download:
+    'download ohlcv|trades <symbol> [timeframe] --since <time> [--until <time>] [--out file.csv|file.jsonl] [--limit N] [--retries N]',
+  watch: 'watch orderbook|trades|ticker <symbol> [--depth N] [--count N] [--interval ms]',
+  chart: 'chart <symbol> [timeframe] [--limit N] [--since <time>] [--width N --height N] [--png file] [--size WxH]',
+};
+
+async function exchangeHelp(id: string, ctx: Ctx, out: Output): Promise<void> {
   const cls = (await loadExchangeClass(id)) as unknown as {
     spec: { name: string; marketTypes: readonly string[]; requiredCredentials?: Record<string, boolean | undefined> };
     new (): { has: Record<string, unknown>; timeframes: Record<string, unknown> };
@@ -78,6 +85,9 @@ async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
     'Methods:',
     ...[...methods, ...conveniences].map((m) => `  ${usageOf(m)}`),
     '',
+    'Commands:',
+    ...Object.values(COMMAND_USAGE).map((u) => `  ${u}`),
+    '',
     `Timeframes: ${Object.keys(ex.timeframes).join(' ') || '(none)'}`,
     `Watch: ${watch.length > 0 ? watch.join(', ') : '(no streaming yet)'}`,
     ...(raw.length > 0
@@ -87,7 +97,7 @@ async function exchangeHelp(id: string, ctx: Ctx): Promise<void> {
       : []),
     credentialsLine(id, cls.spec.requiredCredentials ?? { apiKey: true, secret: true }),
   ];
-  println(ctx.stdout, lines.join('\n'));
+  println(out, lines.join('\n'));
 }
 
 export interface Io {
@@ -126,10 +136,15 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const id = checkExchangeId(first);
     if (second === undefined) {
-      await exchangeHelp(id, ctx);
-      return flag(args, 'help') ? EXIT.ok : EXIT.usage;
+      const help = flag(args, 'help');
+      await exchangeHelp(id, ctx, help ? io.stdout : io.stderr);
+      return help ? EXIT.ok : EXIT.usage;
     }
-    if (flag(args, 'help') && second !== 'download' && second !== 'watch' && second !== 'chart') {
+    if (flag(args, 'help') && COMMAND_USAGE[second] !== undefined) {
+      println(io.stdout, `unifex ${id} ${COMMAND_USAGE[second]}`);
+      return EXIT.ok;
+    }
+    if (flag(args, 'help')) {
       const cls = await loadExchangeClass(id);
       const { method } = resolveMethod(new cls(), second);
       println(io.stdout, `unifex ${id} ${usageOf(method)}`);
