@@ -54,7 +54,7 @@ function credentialsLine(id: string, required: Record<string, boolean | undefine
     (k) => required[k] === true && k in CREDENTIALS,
   );
   if (names.length === 0) return 'Credentials: none needed';
-  return `Credentials: ${names.map((k) => envName(id, k)).join(', ')} or {"${id}": {${names.map((k) => `"${k}": "..."`).join(', ')}}} in the config file`;
+  return `Credentials: set ${names.map((k) => envName(id, k)).join(', ')} or {"${id}": {${names.map((k) => `"${k}": "..."`).join(', ')}}} in the config file`;
 }
 
 const COMMAND_USAGE: Record<string, string> = {
@@ -173,12 +173,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const message = e instanceof Error ? e.message : String(e);
     println(io.stderr, `${paint(err, 'red', `unifex: ${name}`)}: ${message}`);
     if (e instanceof AuthenticationError && /requires "/.test(message) && ctx !== undefined) {
-      const id = args!.positionals[0]!;
-      println(
-        io.stderr,
-        `  set ${envName(id, 'apiKey')} and ${envName(id, 'secret')} (and ${envName(id, 'password')} if the exchange uses one), ` +
-          `or put them in ~/.config/unifex/config.json: {"${id}": {"apiKey": "...", "secret": "..."}}`,
-      );
+      const id = e.exchange ?? args!.positionals[0]!;
+      const cls = (await loadExchangeClass(id).catch(() => undefined)) as
+        { spec: { requiredCredentials?: Record<string, boolean | undefined> } } | undefined;
+      println(io.stderr, `  ${credentialsLine(id, cls?.spec.requiredCredentials ?? { apiKey: true, secret: true })}`);
     }
     if (code === EXIT.usage && !(e instanceof UsageError && /^usage:|See: /.test(message))) {
       println(io.stderr, '  unifex --help for usage');

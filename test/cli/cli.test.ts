@@ -121,7 +121,9 @@ describe.concurrent('unifex <exchange> <method>', () => {
     const auth = await unifex(['kraken', 'fetchBalance', ...C]);
     expect(auth.code).toBe(4);
     expect(auth.stderr).toMatch(/AuthenticationError: kraken requires "apiKey" credential/);
-    expect(auth.stderr).toMatch(/UNIFEX_KRAKEN_API_KEY and UNIFEX_KRAKEN_SECRET/);
+    expect(auth.stderr).toMatch(
+      /set UNIFEX_KRAKEN_API_KEY, UNIFEX_KRAKEN_SECRET or \{"kraken": \{"apiKey": "...", "secret": "..."\}\} in the config file/,
+    );
   });
 
   it('behavior: credentials come from the environment or the config file and are never printed', async () => {
