@@ -1,23 +1,14 @@
 /**
- * A local order book kept from snapshots and deltas. Each side is a sorted array of [price, amount] rows searched
- * by bisection. Rows are never changed in place (an update swaps in a new row), so a snapshot is a plain copy of
- * the row references: publishing a 1000-level book costs two array copies, not 2000 new tuples. Raw strings are
- * kept on request for exchanges whose checksums are computed over the text.
+ * A local order book kept from snapshots and deltas. Each side is a pair of parallel sorted arrays
+ * (prices, amounts), searched by bisection: no per-level objects, so a delta costs one search and at most
+ * one splice. Raw strings are kept on request for exchanges whose checksums are computed over the text.
  */
 import type { BookLevel, OrderBook } from '../core/types.js';
 import { iso8601 } from '../core/util.js';
 
 export class BookSide {
-  rows: BookLevel[] = [];
-  /** Prices again, unboxed, for the bisection (reading rows[i][0] there costs a pointer chase per step). */
-  private prices: number[] = [];
-  /**
-   * Copy-on-write for published rows: a row made before the last snapshot may be held by a caller, so an update
-   * replaces it; a newer row is private and is updated in place (no allocation per delta between publishes).
-   */
-  private born: number[] = [];
-  private generation = 1;
-  private published = 0;
+  prices: number[] = [];
+  amounts: number[] = [];
   rawPrices: string[] | undefined;
   rawAmounts: string[] | undefined;
 
@@ -32,7 +23,7 @@ export class BookSide {
   }
 
   get length(): number {
-    return this.rows.length;
+    return this.prices.length;
   }
 
   /** Index of `price`, or of where it would be inserted. */
@@ -58,39 +49,30 @@ export class BookSide {
 
   /** Sets the amount at a price level; an amount of 0 removes the level. */
   set(price: number, amount: number, rawPrice?: string, rawAmount?: string): void {
-    const rows = this.rows;
     const i = this.find(price);
-    const exists = i < rows.length && this.prices[i] === price;
+    const exists = i < this.prices.length && this.prices[i] === price;
     if (amount === 0) {
       if (exists) {
-        rows.splice(i, 1);
         this.prices.splice(i, 1);
-        this.born.splice(i, 1);
+        this.amounts.splice(i, 1);
         this.rawPrices?.splice(i, 1);
         this.rawAmounts?.splice(i, 1);
       }
       return;
     }
     if (exists) {
-      if (this.born[i]! > this.published) rows[i]![1] = amount;
-      else {
-        rows[i] = [price, amount];
-        this.born[i] = this.generation;
-      }
+      this.amounts[i] = amount;
       if (this.rawAmounts !== undefined) this.rawAmounts[i] = rawAmount ?? String(amount);
       return;
     }
-    const row: BookLevel = [price, amount];
-    if (i === rows.length) {
-      rows.push(row);
+    if (i === this.prices.length) {
       this.prices.push(price);
-      this.born.push(this.generation);
+      this.amounts.push(amount);
       this.rawPrices?.push(rawPrice ?? String(price));
       this.rawAmounts?.push(rawAmount ?? String(amount));
     } else {
-      rows.splice(i, 0, row);
       this.prices.splice(i, 0, price);
-      this.born.splice(i, 0, this.generation);
+      this.amounts.splice(i, 0, amount);
       this.rawPrices?.splice(i, 0, rawPrice ?? String(price));
       this.rawAmounts?.splice(i, 0, rawAmount ?? String(amount));
     }
@@ -98,18 +80,16 @@ export class BookSide {
 
   /** Keeps the best `depth` levels. */
   truncate(depth: number): void {
-    if (this.rows.length <= depth) return;
-    this.rows.length = depth;
+    if (this.prices.length <= depth) return;
     this.prices.length = depth;
-    this.born.length = depth;
+    this.amounts.length = depth;
     if (this.rawPrices !== undefined) this.rawPrices.length = depth;
     if (this.rawAmounts !== undefined) this.rawAmounts.length = depth;
   }
 
   clear(): void {
-    this.rows = [];
     this.prices = [];
-    this.born = [];
+    this.amounts = [];
     if (this.rawPrices !== undefined) {
       this.rawPrices = [];
       this.rawAmounts = [];
@@ -120,11 +100,11 @@ export class BookSide {
     return this.prices[0];
   }
 
-  /** The best `limit` levels (all by default), as a new array sharing the immutable rows. */
   levels(limit?: number): BookLevel[] {
-    // From here on every current row may be in a caller's hands.
-    this.published = this.generation++;
-    return limit === undefined || limit >= this.rows.length ? this.rows.slice() : this.rows.slice(0, limit);
+    const n = limit === undefined ? this.prices.length : Math.min(limit, this.prices.length);
+    const out = new Array<BookLevel>(n);
+    for (let i = 0; i < n; i++) out[i] = [this.prices[i]!, this.amounts[i]!];
+    return out;
   }
 }
 
