@@ -117,6 +117,8 @@ export interface StreamHandlerLike {
   /** Stops one stream (used when a `stream()` iterator ends). */
   unwatch?(method: WatchMethod, args: unknown[]): void;
   status(): Record<string, string>;
+  /** Per-symbol book state: 'live', or 'syncing' while a snapshot is awaited (first sync or a resync). */
+  bookStatus?(): Record<string, string>;
   close(): void;
 }
 export type StreamHandlerClass = new (exchange: any) => StreamHandlerLike;
@@ -1009,6 +1011,11 @@ export abstract class Exchange {
   /** Connection states by url: connecting / connected / stale / reconnecting / closed. */
   async streamStatus(): Promise<Record<string, string>> {
     return this.#streams === undefined ? {} : (await this.#streams).status();
+  }
+
+  /** Order books kept from streams, by symbol: 'live', or 'syncing' while one is (re)built and its watchers wait. */
+  async bookStatus(): Promise<Record<string, string>> {
+    return this.#streams === undefined ? {} : ((await this.#streams).bookStatus?.() ?? {});
   }
 
   /** Releases every connection and timer; pending watch calls reject with ExchangeClosedByUser. */

@@ -175,6 +175,12 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
     return this.streams.status();
   }
 
+  bookStatus(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [symbol, book] of this.books) out[symbol] = book.state;
+    return out;
+  }
+
   close(): void {
     this.streams.close();
     this.books.clear();

@@ -112,6 +112,23 @@ describe('streaming rules', () => {
     expect(s.subs.filter((m) => m['symbol'] === 'ETH/USD' && m['op'] === 'sub')).toHaveLength(1);
   });
 
+  it('behavior: bookStatus shows a symbol syncing while its snapshot is awaited, live after', async () => {
+    let answer = false;
+    const s = await scripted((symbol, socket) => {
+      if (answer) socket.send(JSON.stringify(snapshot(symbol, 1)));
+    });
+    cleanup.push(s.close);
+    const ex = make(s.url);
+    expect(await ex.bookStatus()).toEqual({});
+    const pending = ex.watchOrderBook('BTC/USD');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await ex.bookStatus()).toEqual({ 'BTC/USD': 'syncing' });
+    answer = true;
+    s.send(snapshot('BTC/USD', 1));
+    await pending;
+    expect(await ex.bookStatus()).toEqual({ 'BTC/USD': 'live' });
+  });
+
   it('behavior: a crossed book is not published; it resyncs', async () => {
     let n = 0;
     const s = await scripted((symbol, socket) => socket.send(JSON.stringify(snapshot(symbol, ++n * 100))));
