@@ -158,3 +158,8 @@ export function implodePath(path: string, params: Dict): { path: string; rest: D
   });
   return { path: out, rest };
 }
+
+/** Callers from JSON (and CCXT habits) pass null for an absent optional argument: treat it as absent. */
+export function given<T>(x: T | null | undefined): T | undefined {
+  return x === null ? undefined : x;
+}

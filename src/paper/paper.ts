@@ -29,7 +29,7 @@ import type {
   TradingFee,
   TradingFees,
 } from '../core/types.js';
-import { filterBySinceLimit } from '../core/util.js';
+import { filterBySinceLimit, given } from '../core/util.js';
 import {
   MatchingEngine,
   type EngineEvent,
@@ -83,8 +83,6 @@ const DEFAULT_FEE = '0.001';
 const TIME_IN_FORCE = new Set(['GTC', 'IOC', 'FOK', 'PO']);
 const TRIGGER_PARAMS = ['triggerPrice', 'stopPrice', 'stopLossPrice', 'takeProfitPrice', 'trailingAmount'];
 const SEEN_LIMIT = 5000;
-
-const opt = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
 function isSource(x: unknown): x is MarketDataSource {
   return (
@@ -484,7 +482,7 @@ export class paper extends Exchange {
 
   override async fetchTickers(symbols?: string[], _params: Dict = {}): Promise<Tickers> {
     await this.loadMarkets();
-    const list = opt(symbols)?.map((s) => this.market(s).symbol);
+    const list = given(symbols)?.map((s) => this.market(s).symbol);
     await this.matchingEngine();
     return this.source.fetchTickers(list);
   }
@@ -494,15 +492,15 @@ export class paper extends Exchange {
     const market = this.market(symbol);
     const engine = await this.engineFor(market.symbol);
     const book = await this.refresh(engine, market.symbol);
-    return this.bookOf(engine, market.symbol, opt(limit), book);
+    return this.bookOf(engine, market.symbol, given(limit), book);
   }
 
   override async fetchTrades(symbol: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
     const market = this.market(symbol);
     const engine = await this.engineFor(market.symbol);
-    const s = opt(since);
-    const l = opt(limit);
+    const s = given(since);
+    const l = given(limit);
     const source = await this.source.fetchTrades(market.symbol, s, l);
     this.applyTrades(engine, market.symbol, source);
     const own = engine.tape(market.symbol).map((e) => this.executionTrade(e));
@@ -521,7 +519,7 @@ export class paper extends Exchange {
     const market = this.market(symbol);
     if (this.timeframes[timeframe] === undefined) this.timeframeId(timeframe);
     await this.engineFor(market.symbol);
-    return this.source.fetchOHLCV(market.symbol, timeframe, opt(since), opt(limit));
+    return this.source.fetchOHLCV(market.symbol, timeframe, given(since), given(limit));
   }
 
   override async fetchTime(_params: Dict = {}): Promise<number> {
@@ -585,7 +583,7 @@ export class paper extends Exchange {
     await this.loadMarkets();
     const cost = params['cost'] ?? params['quoteOrderQty'];
     const byCost = cost !== undefined && cost !== null;
-    const market = this.checkOrder(symbol, type, side, byCost ? cost : amount, opt(price));
+    const market = this.checkOrder(symbol, type, side, byCost ? cost : amount, given(price));
     if (type !== 'limit' && type !== 'market') {
       throw new InvalidOrder(`${this.id} supports limit and market orders, not ${type}`, { exchange: this.id });
     }
@@ -651,7 +649,7 @@ export class paper extends Exchange {
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
     this.requireArgument('id', id, 'cancelOrder');
     const engine = await this.matchingEngine();
-    const s = opt(symbol) === undefined ? undefined : this.market(symbol!).symbol;
+    const s = given(symbol) === undefined ? undefined : this.market(symbol!).symbol;
     const order = engine.cancelOrder(this.accountOf(params), String(id), s);
     await this.save();
     return this.toOrder(order);
@@ -659,7 +657,7 @@ export class paper extends Exchange {
 
   override async cancelAllOrders(symbol?: string, params: Dict = {}): Promise<Order[]> {
     const engine = await this.matchingEngine();
-    const s = opt(symbol) === undefined ? undefined : this.market(symbol!).symbol;
+    const s = given(symbol) === undefined ? undefined : this.market(symbol!).symbol;
     const orders = engine.cancelAll(this.accountOf(params), s);
     await this.save();
     return orders.map((o) => this.toOrder(o));
@@ -670,7 +668,7 @@ export class paper extends Exchange {
     const engine = await this.matchingEngine();
     await this.pull();
     const order = engine.getOrder(this.accountOf(params), String(id));
-    if (opt(symbol) !== undefined && this.market(symbol!).symbol !== order.symbol) {
+    if (given(symbol) !== undefined && this.market(symbol!).symbol !== order.symbol) {
       throw new OrderNotFound(`${this.id} order ${String(id)} is not an order of ${symbol!}`, { exchange: this.id });
     }
     return this.toOrder(order);
@@ -685,12 +683,12 @@ export class paper extends Exchange {
   ): Promise<Order[]> {
     const engine = await this.matchingEngine();
     await this.pull();
-    const s = opt(symbol) === undefined ? undefined : this.market(symbol!).symbol;
+    const s = given(symbol) === undefined ? undefined : this.market(symbol!).symbol;
     const list = engine
       .listOrders(this.accountOf(params), { symbol: s })
       .filter(keep)
       .map((o) => this.toOrder(o));
-    return filterBySinceLimit(list, opt(since), opt(limit), opt(since) === undefined);
+    return filterBySinceLimit(list, given(since), given(limit), given(since) === undefined);
   }
 
   override async fetchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
@@ -722,9 +720,9 @@ export class paper extends Exchange {
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     const engine = await this.matchingEngine();
     await this.pull();
-    const s = opt(symbol) === undefined ? undefined : this.market(symbol!).symbol;
+    const s = given(symbol) === undefined ? undefined : this.market(symbol!).symbol;
     const list = engine.listTrades(this.accountOf(params), s).map((t) => this.toTrade(t));
-    return filterBySinceLimit(list, opt(since), opt(limit), opt(since) === undefined);
+    return filterBySinceLimit(list, given(since), given(limit), given(since) === undefined);
   }
 
   override async fetchOrderTrades(
@@ -735,7 +733,7 @@ export class paper extends Exchange {
     params: Dict = {},
   ): Promise<Trade[]> {
     const order = await this.fetchOrder(id, symbol, params);
-    return filterBySinceLimit(order.trades, opt(since), opt(limit));
+    return filterBySinceLimit(order.trades, given(since), given(limit));
   }
 
   /** Stops the source (replays, polling), waits for the last state write, then closes streams. */

@@ -9,7 +9,7 @@ import { ExchangeClosedByUser } from '../core/errors.js';
 import type { StreamHandlerLike } from '../core/exchange.js';
 import type { WatchMethod } from '../core/spec.js';
 import type { Balances, Dict, Order, OrderBook, Ticker, Trade } from '../core/types.js';
-import { filterBySinceLimit } from '../core/util.js';
+import { filterBySinceLimit, given } from '../core/util.js';
 import { RingCache } from '../ws/cache.js';
 import type { MatchingEngine } from './engine.js';
 import type { PaperEvent, paper } from './paper.js';
@@ -19,8 +19,6 @@ interface Waiter {
   reject: (error: unknown) => void;
   map: ((value: any) => unknown) | undefined;
 }
-
-const opt = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
 export class PaperStreams implements StreamHandlerLike {
   private readonly waiters = new Map<string, Waiter[]>();
@@ -48,7 +46,7 @@ export class PaperStreams implements StreamHandlerLike {
   private async ready(symbol?: string): Promise<string | undefined> {
     if (this.closed) throw new ExchangeClosedByUser(`${this.exchange.id} streams are closed`);
     this.engine ??= await this.exchange.matchingEngine();
-    return opt(symbol) === undefined ? undefined : this.exchange.market(symbol!).symbol;
+    return given(symbol) === undefined ? undefined : this.exchange.market(symbol!).symbol;
   }
 
   private wait<T>(hash: string, map?: (value: any) => T): Promise<T> {
@@ -76,7 +74,7 @@ export class PaperStreams implements StreamHandlerLike {
   async watchOrderBook(symbol: string, limit?: number, _params: Dict = {}): Promise<OrderBook> {
     const s = (await this.ready(symbol))!;
     const hash = `orderbook:${s}`;
-    const l = opt(limit);
+    const l = given(limit);
     if (!this.started.has(hash)) {
       this.started.add(hash);
       return this.exchange.fetchOrderBook(s, l);
@@ -112,7 +110,7 @@ export class PaperStreams implements StreamHandlerLike {
     const hash = `trades:${s}`;
     if (!this.cursors.has(hash)) this.cursors.set(hash, this.tapeOf(s).appended);
     const trades = await this.wait<Trade[]>(hash);
-    return filterBySinceLimit(trades, opt(since), opt(limit), true);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
   }
 
   async watchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
@@ -120,7 +118,7 @@ export class PaperStreams implements StreamHandlerLike {
     const hash = `orders:${this.accountOf(params)}:${s ?? ''}`;
     if (!this.cursors.has(hash)) this.cursors.set(hash, this.orders.appended);
     const orders = await this.wait<Order[]>(hash);
-    return filterBySinceLimit(orders, opt(since), opt(limit), true);
+    return filterBySinceLimit(orders, given(since), given(limit), true);
   }
 
   async watchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
@@ -128,7 +126,7 @@ export class PaperStreams implements StreamHandlerLike {
     const hash = `mytrades:${this.accountOf(params)}:${s ?? ''}`;
     if (!this.cursors.has(hash)) this.cursors.set(hash, this.myTrades.appended);
     const trades = await this.wait<Trade[]>(hash);
-    return filterBySinceLimit(trades, opt(since), opt(limit), true);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
   }
 
   private accountOf(params: Dict): string {

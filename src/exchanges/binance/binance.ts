@@ -46,7 +46,7 @@ import type {
   TradingFees,
   Transaction,
 } from '../../core/types.js';
-import { filterBySinceLimit, int, omit, parseJson, sortBy } from '../../core/util.js';
+import { filterBySinceLimit, given, int, omit, parseJson, sortBy } from '../../core/util.js';
 import {
   parseCurrency,
   parseDepositAddress,
@@ -474,7 +474,7 @@ export class binance extends Exchange {
   override async fetchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchOrderBook');
-    limit = none(limit);
+    limit = given(limit);
     const request: Dict = { symbol: market.id, ...params };
     if (limit !== undefined) request['limit'] = limit;
     return parseOrderBook((await this.publicGetDepth(request)) as RawOrderBook, market.symbol);
@@ -487,8 +487,8 @@ export class binance extends Exchange {
   override async fetchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchTrades');
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const method = String(params['fetchTradesMethod'] ?? this.options['fetchTradesMethod'] ?? 'publicGetAggTrades');
     const until = int(params, 'until');
     const request: Dict = { symbol: market.id, ...omit(params, 'until', 'fetchTradesMethod') };
@@ -518,8 +518,8 @@ export class binance extends Exchange {
   ): Promise<OHLCV[]> {
     await this.loadMarkets();
     const market = this.spotMarket(symbol, 'fetchOHLCV');
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     if (params['price'] !== undefined) {
       throw new NotSupported(`${this.id} fetchOHLCV() has no ${String(params['price'])} candles for spot`, {
         exchange: this.id,
@@ -607,10 +607,10 @@ export class binance extends Exchange {
     this.checkRequiredCredentials();
     const cost = params['cost'] ?? params['quoteOrderQty'];
     const market = this.checkOrder(symbol, type, side, amount ?? cost, price);
-    price = none(price);
+    price = given(price);
     if (market.type !== 'spot') this.spotMarket(symbol, 'createOrder');
     this.spotOnly(params, 'createOrder');
-    const request = this.createOrderRequest(market, type, side, none(amount), price, params);
+    const request = this.createOrderRequest(market, type, side, given(amount), price, params);
     if (params['test'] !== true) return this.placeOrder(request, market);
     const res = (await this.privatePostOrderTest(request)) as RawOrder;
     if (res === undefined || Object.keys(res).length === 0) {
@@ -827,8 +827,8 @@ export class binance extends Exchange {
 
   override async fetchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const { market, request } = this.historyRequest(symbol, since, limit, params, 'fetchOrders');
     const res = ((await this.privateGetAllOrders(request)) ?? []) as RawOrder[];
     return sinceLimit(
@@ -840,8 +840,8 @@ export class binance extends Exchange {
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
     await this.loadMarkets();
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const market = symbol === undefined || symbol === null ? undefined : this.spotMarket(symbol, 'fetchOpenOrders');
     const request: Dict = { ...this.spotOnly(params, 'fetchOpenOrders') };
     if (market !== undefined) request['symbol'] = market.id;
@@ -864,8 +864,8 @@ export class binance extends Exchange {
     const orders = await this.fetchOrders(symbol, since, undefined, params);
     return sinceLimit(
       orders.filter((o) => o.status === status),
-      none(since),
-      none(limit),
+      given(since),
+      given(limit),
     );
   }
 
@@ -889,8 +889,8 @@ export class binance extends Exchange {
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
     await this.loadMarkets();
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const { market, request } = this.historyRequest(symbol, since, limit, params, 'fetchMyTrades');
     const res = ((await this.privateGetMyTrades(request)) ?? []) as RawTrade[];
     return sinceLimit(
@@ -969,8 +969,8 @@ export class binance extends Exchange {
     params: Dict,
   ): Promise<Transaction[]> {
     await this.loadMarkets();
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const until = int(params, 'until');
     const rest = omit(params, 'until', 'fiat');
     const currency = code === undefined || code === null ? undefined : this.currency(code);
@@ -1010,7 +1010,7 @@ export class binance extends Exchange {
     this.checkPositive('amount', amount, true);
     await this.loadMarkets();
     const currency = this.currency(code);
-    const addressTag = none(tag) ?? (params['tag'] as string | undefined);
+    const addressTag = given(tag) ?? (params['tag'] as string | undefined);
     const networkCode = (params['network'] ?? params['networkCode']) as string | undefined;
     const request: Dict = { coin: currency.id, address };
     if (addressTag !== undefined && addressTag !== '') request['addressTag'] = addressTag;
@@ -1091,11 +1091,6 @@ function requestCost(entry: { cost: number; [k: string]: unknown }, params: Dict
     return (steps.at(-1) as [number, number] | undefined)?.[1];
   }
   return undefined;
-}
-
-/** Callers (and JSON-driven tools) pass null for an omitted optional argument. */
-function none<T>(x: T | null | undefined): T | undefined {
-  return x === null ? undefined : x;
 }
 
 /** CCXT's window: sorted by time; with `since`, the first `limit` from it, else the latest `limit`. */

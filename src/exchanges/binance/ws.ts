@@ -23,7 +23,7 @@
 import { AuthenticationError, BadResponse, NetworkError, OperationFailed, type ErrorName } from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
-import { filterBySinceLimit } from '../../core/util.js';
+import { filterBySinceLimit, given } from '../../core/util.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection, ConnectionOptions } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
@@ -241,7 +241,7 @@ export class binanceStreams extends StreamHandler<binance> {
       `${market.id.toLowerCase()}@${channel}`,
       hash,
     );
-    return filterBySinceLimit(trades, none(since), none(limit), true);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
   }
 
   async watchOHLCV(
@@ -261,8 +261,8 @@ export class binanceStreams extends StreamHandler<binance> {
       `${market.id.toLowerCase()}@kline_${interval}`,
       hash,
     );
-    since = none(since);
-    limit = none(limit);
+    since = given(since);
+    limit = given(limit);
     const out = since === undefined ? rows : rows.filter((r) => r[0] >= since);
     return limit === undefined ? out : out.slice(-limit);
   }
@@ -315,7 +315,7 @@ export class binanceStreams extends StreamHandler<binance> {
     const hash = market === undefined ? 'orders' : `orders:${market.symbol}`;
     if (!this.freshOrders.has(hash)) this.freshOrders.set(hash, new KeyedCache<string>(this.limits.orders));
     const orders = await this.watchUser<Order[]>(hash);
-    return filterBySinceLimit(orders, none(since), none(limit), true);
+    return filterBySinceLimit(orders, given(since), given(limit), true);
   }
 
   async watchMyTrades(symbol?: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
@@ -323,7 +323,7 @@ export class binanceStreams extends StreamHandler<binance> {
     const hash = market === undefined ? 'mytrades' : `mytrades:${market.symbol}`;
     if (!this.myTradeCursors.has(hash)) this.myTradeCursors.set(hash, this.myTrades.appended);
     const trades = await this.watchUser<Trade[]>(hash);
-    return filterBySinceLimit(trades, none(since), none(limit), true);
+    return filterBySinceLimit(trades, given(since), given(limit), true);
   }
 
   private async watchUser<T>(hash: string): Promise<T> {
@@ -1122,9 +1122,4 @@ function isStreamOp(message: unknown): message is StreamOp {
   if (message === null || typeof message !== 'object') return false;
   const m = message as Partial<StreamOp> & { id?: unknown };
   return (m.method === 'SUBSCRIBE' || m.method === 'UNSUBSCRIBE') && Array.isArray(m.params) && m.id === undefined;
-}
-
-/** Callers (and JSON-driven tools) pass null for an omitted optional argument. */
-function none<T>(x: T | null | undefined): T | undefined {
-  return x === null ? undefined : x;
 }

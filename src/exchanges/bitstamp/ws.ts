@@ -34,7 +34,7 @@ import {
 } from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Trade } from '../../core/types.js';
-import { filterBySinceLimit, int, isPlainObject, str } from '../../core/util.js';
+import { filterBySinceLimit, given, int, isPlainObject, str } from '../../core/util.js';
 import { RingCache } from '../../ws/cache.js';
 import type { Backoff, Connection, ConnectionOptions } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
@@ -98,7 +98,6 @@ interface WsAuth {
 const ORDER_EVENTS = new Set(['order_created', 'order_changed', 'order_deleted', 'stop_active', 'stop_inactive']);
 
 /** A null argument (JSON callers) is an absent one. */
-const given = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
 /** The book cut to `limit` levels a side, without touching the copy other callers share. */
 function cut(book: OrderBook, limit: number | undefined): OrderBook {

@@ -35,7 +35,7 @@ import type {
   TradingFees,
   Transaction,
 } from '../../core/types.js';
-import { filterBySinceLimit, implodePath, isPlainObject, parseJson } from '../../core/util.js';
+import { filterBySinceLimit, given, implodePath, isPlainObject, parseJson } from '../../core/util.js';
 import {
   networkIdFor,
   parseBalance,
@@ -94,11 +94,6 @@ function take(params: Dict, ...keys: string[]): unknown {
     delete params[k];
   }
   return found;
-}
-
-/** JSON callers (and CCXT habits) pass null for an absent argument. */
-function given<T>(x: T | null | undefined): T | undefined {
-  return x === null ? undefined : x;
 }
 
 function asList<T>(x: unknown): T[] {

@@ -34,7 +34,7 @@ import {
 } from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
-import { filterBySinceLimit, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
+import { filterBySinceLimit, given, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Backoff, Connection, ConnectionOptions } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
@@ -89,7 +89,6 @@ const USER_EVENTS = new Set(['received', 'open', 'done', 'change', 'activate']);
 const asRows = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
 
 /** A null argument (JSON callers) is an absent one. */
-const given = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
 /** The book cut to `limit` levels a side, without touching the copy other callers share. */
 function cut(book: OrderBook, limit: number | undefined): OrderBook {

@@ -35,7 +35,7 @@ import type {
   TradingFees,
   Transaction,
 } from '../../core/types.js';
-import { filterBySinceLimit, omit, parse8601, sortBy, str } from '../../core/util.js';
+import { filterBySinceLimit, given, omit, parse8601, sortBy, str } from '../../core/util.js';
 import {
   parseBalance,
   parseCurrency,
@@ -98,7 +98,6 @@ const ORDER_PARAMS = [
 ];
 
 /** JSON callers (and CCXT habits) pass null for an omitted optional argument. */
-const opt = <T>(x: T | null | undefined): T | undefined => (x === null ? undefined : x);
 
 /** Whole seconds of a ms timestamp, as Kraken's `start`/`end`/`since` parameters take them. */
 const toSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -326,7 +325,7 @@ export class kraken extends Exchange {
   }
 
   override async fetchTickers(symbols?: string[], params: Dict = {}): Promise<Tickers> {
-    symbols = opt(symbols);
+    symbols = given(symbols);
     await this.loadMarkets();
     const request: Dict = {};
     if (symbols !== undefined) {
@@ -348,7 +347,7 @@ export class kraken extends Exchange {
   }
 
   override async fetchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
-    limit = opt(limit);
+    limit = given(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const request: Dict = { pair: market.id };
@@ -358,8 +357,8 @@ export class kraken extends Exchange {
   }
 
   override async fetchTrades(symbol: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
-    since = opt(since);
-    limit = opt(limit);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const request: Dict = { pair: market.id };
@@ -389,8 +388,8 @@ export class kraken extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<OHLCV[]> {
-    since = opt(since);
-    limit = opt(limit);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const market = this.market(symbol);
     const interval = Number(this.timeframeId(timeframe));
@@ -441,9 +440,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchLedger(code?: string, since?: number, limit?: number, params: Dict = {}): Promise<LedgerEntry[]> {
-    code = opt(code);
-    since = opt(since);
-    limit = opt(limit);
+    code = given(code);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const request: Dict = {};
     if (code !== undefined) request['asset'] = this.currency(code).id;
@@ -582,8 +581,8 @@ export class kraken extends Exchange {
   ): Promise<Order> {
     await this.loadMarkets();
     const market = this.market(symbol);
-    amount = opt(amount);
-    price = opt(price);
+    amount = given(amount);
+    price = given(price);
     if (amount !== undefined) this.checkPositive('amount', amount, true);
     if (price !== undefined) this.checkPositive('price', price, true);
     const request: Dict = {};
@@ -622,7 +621,7 @@ export class kraken extends Exchange {
   }
 
   override async cancelOrder(id: string, symbol?: string, params: Dict = {}): Promise<Order> {
-    symbol = opt(symbol);
+    symbol = given(symbol);
     await this.loadMarkets();
     const request: Dict = {};
     const clientOrderId = params['clientOrderId'] ?? params['cl_ord_id'];
@@ -682,9 +681,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchOpenOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
-    symbol = opt(symbol);
-    since = opt(since);
-    limit = opt(limit);
+    symbol = given(symbol);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const res = (await this.privatePostOpenOrders(this.orderQuery(since, params, false))) as Envelope<{
       open?: Record<string, RawOrder>;
@@ -698,9 +697,9 @@ export class kraken extends Exchange {
     limit?: number,
     params: Dict = {},
   ): Promise<Order[]> {
-    symbol = opt(symbol);
-    since = opt(since);
-    limit = opt(limit);
+    symbol = given(symbol);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const res = (await this.privatePostClosedOrders(this.orderQuery(since, params, true))) as Envelope<{
       closed?: Record<string, RawOrder>;
@@ -736,9 +735,9 @@ export class kraken extends Exchange {
   }
 
   override async fetchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
-    symbol = opt(symbol);
-    since = opt(since);
-    limit = opt(limit);
+    symbol = given(symbol);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const market = symbol === undefined ? undefined : this.market(symbol);
     const request: Dict = {};
@@ -785,9 +784,9 @@ export class kraken extends Exchange {
     limit: number | undefined,
     params: Dict,
   ): Promise<Transaction[]> {
-    code = opt(code);
-    since = opt(since);
-    limit = opt(limit);
+    code = given(code);
+    since = given(since);
+    limit = given(limit);
     await this.loadMarkets();
     const request: Dict = {};
     if (code !== undefined) request['asset'] = this.currency(code).id;
@@ -861,7 +860,7 @@ export class kraken extends Exchange {
     tag?: string,
     params: Dict = {},
   ): Promise<Transaction> {
-    tag = opt(tag);
+    tag = given(tag);
     const key = params['key'];
     if (key === undefined || key === '') {
       throw new ArgumentsRequired(
