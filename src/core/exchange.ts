@@ -576,7 +576,7 @@ export abstract class Exchange {
     }
     const urls = this.urls;
     // Websocket bases switch with the REST ones where the spec names sandbox ones (urls.wsTest).
-    const wsTest = this.spec.urls['wsTest'] as Urls['ws'] | undefined;
+    const wsTest = urls['wsTest'] as Urls['ws'] | undefined;
     if (enabled) {
       urls['apiBackup'] = urls.api;
       urls.api = { ...urls.api, ...test };
