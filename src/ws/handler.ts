@@ -20,11 +20,18 @@ export interface StreamLimits {
   orders: number;
 }
 
+/** The book cut to `limit` levels a side, as a new object (the copy other callers share is left alone). */
+export function cutOrderBook(book: OrderBook, limit: number | undefined): OrderBook {
+  if (limit === undefined || (book.bids.length <= limit && book.asks.length <= limit)) return book;
+  return { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
+}
+
 /** A watch-call map that cuts a published book to the depth one caller asked for. */
 export function cutBook(limit: number | undefined): ((book: OrderBook) => OrderBook) | undefined {
-  if (limit === undefined) return undefined;
-  return (book) => ({ ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) });
+  return limit === undefined ? undefined : (book) => cutOrderBook(book, limit);
 }
+
+type ConnectionSettings = Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>>;
 
 export abstract class StreamHandler<E extends Exchange = Exchange> implements StreamHandlerLike {
   readonly streams: Streams;
@@ -63,9 +70,32 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
   /** Routes one parsed frame. */
   abstract handleMessage(data: unknown, conn: Connection): void;
 
-  /** Heartbeat, watchdog and backoff for a url (exchanges override where their protocol says so). */
-  protected connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
+  /** `exchange.options.ws[name]`, or `fallback` when it is not set (null counts as not set). */
+  protected wsOption<T>(name: string, fallback: T): T {
+    const ws = this.exchange.options['ws'];
+    const v = ws !== null && typeof ws === 'object' ? (ws as Dict)[name] : undefined;
+    return (v === undefined || v === null ? fallback : v) as T;
+  }
+
+  /** The exchange's heartbeat protocol and cadence; users tune them through options.ws. */
+  protected connectionDefaults(): { pingInterval?: number; staleAfter?: number; ping?: () => unknown } {
     return {};
+  }
+
+  /** Heartbeat, watchdog and backoff for a url: the exchange's defaults, overridden by options.ws. */
+  protected connectionOptions(_url: string): ConnectionSettings {
+    const d = this.connectionDefaults();
+    const out: ConnectionSettings = {};
+    const pingInterval = this.wsOption<number | undefined>('pingInterval', d.pingInterval);
+    const staleAfter = this.wsOption<number | undefined>('staleAfter', d.staleAfter);
+    const connectTimeout = this.wsOption<number | undefined>('connectTimeout', undefined);
+    const backoff = this.wsOption<ConnectionOptions['backoff'] | undefined>('backoff', undefined);
+    if (pingInterval !== undefined) out.pingInterval = pingInterval;
+    if (staleAfter !== undefined) out.staleAfter = staleAfter;
+    if (connectTimeout !== undefined) out.connectTimeout = connectTimeout;
+    if (backoff !== undefined) out.backoff = backoff;
+    if (d.ping !== undefined) out.ping = d.ping;
+    return out;
   }
   protected maxTopicsPerConnection(): number | undefined {
     return undefined;

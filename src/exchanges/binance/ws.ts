@@ -25,7 +25,7 @@ import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given } from '../../core/util.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
-import type { Connection, ConnectionOptions } from '../../ws/connection.js';
+import type { Connection } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
 import type { binance } from './binance.js';
@@ -159,40 +159,17 @@ export class binanceStreams extends StreamHandler<binance> {
 
   // ---- settings ----
 
-  private opt<T>(name: string, fallback: T): T {
-    const ws = this.exchange.options['ws'] as Dict | undefined;
-    const v = ws?.[name];
-    return (v === undefined || v === null ? fallback : v) as T;
-  }
-
-  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
-    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
-      // The server's own pings do not reach the watchdog; pongs to ours do, so a quiet user stream stays alive.
-      pingInterval: this.opt('pingInterval', 20_000),
-      staleAfter: this.opt('staleAfter', 60_000),
-    };
-    const connectTimeout = this.opt<number | undefined>('connectTimeout', undefined);
-    if (connectTimeout !== undefined) out.connectTimeout = connectTimeout;
-    const backoff = this.opt<ConnectionOptions['backoff']>('backoff', undefined);
-    if (backoff !== undefined) out.backoff = backoff;
-    return out;
+  /** The server pings every 20 s; our pings get pongs, so a quiet user stream stays alive for the watchdog. */
+  protected override connectionDefaults(): { pingInterval: number; staleAfter: number } {
+    return { pingInterval: 20_000, staleAfter: 60_000 };
   }
 
   protected override maxTopicsPerConnection(): number {
-    return this.opt('maxStreamsPerConnection', 1024);
-  }
-
-  /** Sandbox mode streams from the spot testnet (spec.urls.wsTest). */
-  override wsUrl(name = 'public'): string {
-    if (this.exchange.sandbox) {
-      const url = (this.exchange.urls['wsTest'] as Record<string, string> | undefined)?.[name];
-      if (url !== undefined) return url;
-    }
-    return super.wsUrl(name);
+    return this.wsOption('maxStreamsPerConnection', 1024);
   }
 
   private snapshotDepth(): number {
-    return this.opt('orderBookLimit', 1000);
+    return this.wsOption('orderBookLimit', 1000);
   }
 
   // ---- public streams ----
@@ -219,7 +196,7 @@ export class binanceStreams extends StreamHandler<binance> {
     }
     const wanted = limit === undefined || limit === null ? Infinity : limit;
     sync.want = Math.max(sync.want, wanted);
-    const rate = this.opt<number>('orderBookRate', 100);
+    const rate = this.wsOption<number>('orderBookRate', 100);
     const stream = `${market.id.toLowerCase()}@depth${rate === 1000 ? '' : `@${rate}ms`}`;
     const book = await this.subscribe<OrderBook>(
       { key: `book:${symbol}`, kind: 'book', symbol },
@@ -235,7 +212,7 @@ export class binanceStreams extends StreamHandler<binance> {
     symbol = market.symbol;
     const hash = `trades:${symbol}`;
     if (!this.tradeCursors.has(hash)) this.tradeCursors.set(hash, this.tradeCache(symbol).appended);
-    const channel = this.opt<string>('tradesChannel', 'trade');
+    const channel = this.wsOption<string>('tradesChannel', 'trade');
     const trades = await this.subscribe<Trade[]>(
       { key: hash, kind: 'trades', symbol },
       `${market.id.toLowerCase()}@${channel}`,
@@ -383,7 +360,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   private startKeepAlive(): void {
     if (this.keepAlive !== undefined) return;
-    this.keepAlive = setInterval(() => void this.pingListenKey(), this.opt('listenKeyRefresh', 1_800_000));
+    this.keepAlive = setInterval(() => void this.pingListenKey(), this.wsOption('listenKeyRefresh', 1_800_000));
   }
 
   private stopKeepAlive(): void {
@@ -443,7 +420,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /** GET api/v3/account seeds the balance; an asset already updated by a newer event keeps the event's amounts. */
   private seedBalance(): void {
-    if (!this.balanceWatched || this.balanceLoaded || !this.opt('fetchBalanceSnapshot', true)) return;
+    if (!this.balanceWatched || this.balanceLoaded || !this.wsOption('fetchBalanceSnapshot', true)) return;
     this.balanceLoading ??= (async () => {
       try {
         const raw = (await this.exchange.privateGetAccount()) as RawSpotAccount;
@@ -539,7 +516,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   private scheduleFlush(box: Outbox): void {
     if (box.pending.size === 0 || box.timer !== undefined || this.closed) return;
-    const interval = 1000 / this.opt('subscribeRate', 4);
+    const interval = 1000 / this.wsOption('subscribeRate', 4);
     // A burst of topics (a reconnect, several watch calls in one tick) leaves in one message after this tick.
     const wait = Math.max(0, box.lastSent + interval - Date.now());
     box.timer = setTimeout(() => {
@@ -554,7 +531,7 @@ export class binanceStreams extends StreamHandler<binance> {
       box.pending.clear();
       return;
     }
-    const max = this.opt('streamsPerMessage', 200);
+    const max = this.wsOption('streamsPerMessage', 200);
     let method: Method | undefined;
     const streams: string[] = [];
     for (const [stream, next] of box.pending) {

@@ -36,8 +36,8 @@ import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given, int, isPlainObject, str } from '../../core/util.js';
 import { RingCache } from '../../ws/cache.js';
-import type { Backoff, Connection, ConnectionOptions } from '../../ws/connection.js';
-import { StreamHandler } from '../../ws/handler.js';
+import type { Connection } from '../../ws/connection.js';
+import { cutOrderBook, StreamHandler } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
 import type { Subscription } from '../../ws/streams.js';
 import type { bitstamp } from './bitstamp.js';
@@ -97,14 +97,6 @@ interface WsAuth {
 
 const ORDER_EVENTS = new Set(['order_created', 'order_changed', 'order_deleted', 'stop_active', 'stop_inactive']);
 
-/** A null argument (JSON callers) is an absent one. */
-
-/** The book cut to `limit` levels a side, without touching the copy other callers share. */
-function cut(book: OrderBook, limit: number | undefined): OrderBook {
-  if (limit === undefined || (book.bids.length <= limit && book.asks.length <= limit)) return book;
-  return { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
-}
-
 const rowsOf = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
 
 /** Applies [price, amount, ...] rows to one side; false when a row cannot be read (the book is then suspect). */
@@ -144,27 +136,9 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   // ---------------------------------------------------------------------------------------------------------------
   // Settings
 
-  private get wsOptions(): Dict {
-    const ws = this.exchange.options['ws'];
-    return isPlainObject(ws) ? ws : {};
-  }
-
-  private setting(name: string, fallback: number): number {
-    const v = this.wsOptions[name];
-    return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-  }
-
   /** Application heartbeats ({event: 'bts:heartbeat'}, answered by the server) and the silence watchdog. */
-  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
-    const ws = this.wsOptions;
-    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
-      pingInterval: this.setting('pingInterval', 10_000),
-      staleAfter: this.setting('staleAfter', 30_000),
-      ping: () => ({ event: 'bts:heartbeat' }),
-    };
-    if (typeof ws['connectTimeout'] === 'number') out.connectTimeout = ws['connectTimeout'];
-    if (isPlainObject(ws['backoff'])) out.backoff = ws['backoff'] as Partial<Backoff>;
-    return out;
+  protected override connectionDefaults(): { pingInterval: number; staleAfter: number; ping: () => unknown } {
+    return { pingInterval: 10_000, staleAfter: 30_000, ping: () => ({ event: 'bts:heartbeat' }) };
   }
 
   private async marketOf(symbol: unknown, method: string): Promise<Market> {
@@ -396,7 +370,8 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     const key = `book:${s}`;
     let topic = this.topics.get(key);
     if (topic === undefined) {
-      const channel = str(params, 'channel') ?? str(this.wsOptions, 'bookChannel') ?? 'diff_order_book';
+      const channel =
+        str(params, 'channel') ?? this.wsOption<string | undefined>('bookChannel', undefined) ?? 'diff_order_book';
       if (channel !== 'diff_order_book' && channel !== 'order_book') {
         throw new BadRequest(`${this.exchange.id} watchOrderBook() channel must be diff_order_book or order_book`, {
           exchange: this.exchange.id,
@@ -417,7 +392,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     }
     this.depths.set(s, Math.max(this.depths.get(s) ?? 0, depth ?? Infinity));
     const book = await this.streams.watch<OrderBook>(topic.sub, `orderbook:${s}`);
-    return cut(book, depth);
+    return cutOrderBook(book, depth);
   }
 
   /** Public trades that arrived since the previous call resolved. */
@@ -569,7 +544,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     if (sync.phase !== 'live' || book.state !== 'live') {
       if (micro === undefined) return;
       sync.held.push({ micro, raw });
-      if (sync.held.length > this.setting('bookBuffer', 2000)) sync.held.shift();
+      if (sync.held.length > this.wsOption('bookBuffer', 2000)) sync.held.shift();
       if (sync.phase === 'idle') this.fetchSnapshot(topic, sync);
       return;
     }
@@ -653,10 +628,10 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     if (this.syncs.get(topic.market.symbol) !== sync) return;
     sync.failures++;
     sync.phase = 'waiting';
-    if (sync.failures >= this.setting('snapshotMaxRetries', 3)) {
+    if (sync.failures >= this.wsOption('snapshotMaxRetries', 3)) {
       this.streams.reject(`orderbook:${topic.market.symbol}`, error);
     }
-    const delay = Math.min(10_000, this.setting('snapshotDelay', 1000) * 2 ** (sync.failures - 1));
+    const delay = Math.min(10_000, this.wsOption('snapshotDelay', 1000) * 2 ** (sync.failures - 1));
     sync.timer = setTimeout(() => {
       sync.timer = undefined;
       if (sync.epoch === epoch && sync.phase === 'waiting') this.fetchSnapshot(topic, sync);

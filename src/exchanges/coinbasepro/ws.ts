@@ -36,8 +36,8 @@ import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
-import type { Backoff, Connection, ConnectionOptions } from '../../ws/connection.js';
-import { StreamHandler } from '../../ws/handler.js';
+import type { Connection } from '../../ws/connection.js';
+import { cutOrderBook, StreamHandler } from '../../ws/handler.js';
 import type { Subscription } from '../../ws/streams.js';
 import type { coinbasepro } from './coinbasepro.js';
 import {
@@ -88,14 +88,6 @@ const USER_EVENTS = new Set(['received', 'open', 'done', 'change', 'activate']);
 
 const asRows = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
 
-/** A null argument (JSON callers) is an absent one. */
-
-/** The book cut to `limit` levels a side, without touching the copy other callers share. */
-function cut(book: OrderBook, limit: number | undefined): OrderBook {
-  if (limit === undefined || (book.bids.length <= limit && book.asks.length <= limit)) return book;
-  return { ...book, bids: book.bids.slice(0, limit), asks: book.asks.slice(0, limit) };
-}
-
 export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private readonly topics = new Map<string, Topic>();
   /** `${url} ${productId}` -> last heartbeat. */
@@ -130,35 +122,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   // ---------------------------------------------------------------------------------------------------------------
   // Settings and urls
 
-  private get wsOptions(): Dict {
-    const ws = this.exchange.options['ws'];
-    return isPlainObject(ws) ? ws : {};
-  }
-
-  private setting(name: string, fallback: number): number {
-    const v = this.wsOptions[name];
-    return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-  }
-
-  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
-    const ws = this.wsOptions;
-    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
-      pingInterval: this.setting('pingInterval', 10_000),
-      staleAfter: this.setting('staleAfter', 30_000),
-    };
-    if (typeof ws['connectTimeout'] === 'number') out.connectTimeout = ws['connectTimeout'];
-    if (isPlainObject(ws['backoff'])) out.backoff = ws['backoff'] as Partial<Backoff>;
-    return out;
-  }
-
-  /** The feed's url; the sandbox feed while sandbox mode is on. */
-  override wsUrl(name = 'public'): string {
-    const urls = this.exchange.urls;
-    const sandbox = urls['wsTest'];
-    const table = this.exchange.sandbox && (typeof sandbox === 'string' || isPlainObject(sandbox)) ? sandbox : urls.ws;
-    const url = typeof table === 'string' ? table : (table as Record<string, string> | undefined)?.[name];
-    if (url === undefined) throw new ExchangeError(`${this.exchange.id} has no websocket url "${name}"`);
-    return url;
+  protected override connectionDefaults(): { pingInterval: number; staleAfter: number } {
+    return { pingInterval: 10_000, staleAfter: 30_000 };
   }
 
   /** Private topics live on their own socket: the same feed url, told apart by an empty query string. */
@@ -373,11 +338,11 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       false,
       signed,
     );
-    return cut(book, depth);
+    return cutOrderBook(book, depth);
   }
 
   private bookChannel(params: Dict): BookChannel {
-    const asked = params['channel'] ?? this.wsOptions['orderBookChannel'];
+    const asked = params['channel'] ?? this.wsOption<unknown>('orderBookChannel', undefined);
     if (asked === 'level2' || asked === 'level2_batch') return asked;
     return this.hasCredentials() ? 'level2' : 'level2_batch';
   }
@@ -565,7 +530,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       this.resync(symbol, `heartbeat sequence went back from ${prev.sequence} to ${sequence}`);
       return;
     }
-    const gap = this.setting('heartbeatGap', 3_000);
+    const gap = this.wsOption('heartbeatGap', 3_000);
     if (gap > 0 && time !== undefined && prev.time !== undefined && time - prev.time > gap) {
       this.resync(symbol, `no heartbeat for ${time - prev.time} ms`);
     }
@@ -573,7 +538,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
 
   /** Rebuilds books whose product went quiet while the socket carries other messages (checked at most once a second). */
   private sweep(): void {
-    const quiet = this.setting('productStaleAfter', 10_000);
+    const quiet = this.wsOption('productStaleAfter', 10_000);
     if (quiet <= 0) return;
     const now = Date.now();
     if (now - this.lastSweep < Math.min(1_000, quiet / 4)) return;
@@ -658,7 +623,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private backfill(symbol: string, market: Market, last: number, upTo: number, next: RawPublicTrade | undefined): void {
     const missing = upTo - last - 1;
     this.tradeGaps.set(symbol, (this.tradeGaps.get(symbol) ?? 0) + 1);
-    const max = this.setting('tradeBackfill', 100);
+    const max = this.wsOption('tradeBackfill', 100);
     const state: Backfill = { held: next === undefined ? [] : [next] };
     this.backfills.set(symbol, state);
     if (missing > max || max <= 0) {

@@ -23,7 +23,7 @@ import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, 
 import { filterBySinceLimit, parse8601, str } from '../../core/util.js';
 import { precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
-import type { Connection, ConnectionOptions } from '../../ws/connection.js';
+import type { Connection } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
 import type { BookSide } from '../../ws/orderbook.js';
 import type { Subscription } from '../../ws/streams.js';
@@ -108,22 +108,9 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.execIds = new KeyedCache<true>(this.limits.orders);
   }
 
-  private get wsOptions(): Dict {
-    const ws = this.exchange.options['ws'];
-    return ws !== null && typeof ws === 'object' ? (ws as Dict) : {};
-  }
-
   /** Application pings ({method: 'ping'}); Kraken also sends a heartbeat about every second once subscribed. */
-  protected override connectionOptions(_url: string): Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> {
-    const ws = this.wsOptions;
-    const out: Partial<Omit<ConnectionOptions, 'url' | 'onMessage' | 'onOpen'>> = {
-      pingInterval: typeof ws['pingInterval'] === 'number' ? ws['pingInterval'] : 10_000,
-      staleAfter: typeof ws['staleAfter'] === 'number' ? ws['staleAfter'] : 30_000,
-      ping: () => ({ method: 'ping', req_id: this.nextReqId() }),
-    };
-    const backoff = ws['backoff'];
-    if (backoff !== null && typeof backoff === 'object') out.backoff = backoff as ConnectionOptions['backoff'] & object;
-    return out;
+  protected override connectionDefaults(): { pingInterval: number; staleAfter: number; ping: () => unknown } {
+    return { pingInterval: 10_000, staleAfter: 30_000, ping: () => ({ method: 'ping', req_id: this.nextReqId() }) };
   }
 
   private nextReqId(): number {
@@ -515,7 +502,7 @@ export class krakenStreams extends StreamHandler<kraken> {
       // Kraken sends no removal for levels pushed beyond the subscribed depth
       book.trim();
       book.timestamp = parse8601(entry.timestamp) ?? (snapshot ? undefined : book.timestamp);
-      if (entry.checksum !== undefined && this.wsOptions['checksum'] !== false) {
+      if (entry.checksum !== undefined && this.wsOption<unknown>('checksum', true) !== false) {
         const { asks, bids } = book;
         const local = bookChecksum(asks.rawPrices!, asks.rawAmounts!, bids.rawPrices!, bids.rawAmounts!);
         if (local !== Number(entry.checksum)) {
