@@ -17,8 +17,9 @@ import {
   ExchangeNotAvailable,
   NotSupported,
 } from '../../src/core/errors.js';
-import type { Dict, OrderBook } from '../../src/core/types.js';
+import type { Dict } from '../../src/core/types.js';
 import { bitstamp } from '../../src/exchanges/bitstamp/bitstamp.js';
+import { MapBook, sides } from '../helpers/refbook.js';
 
 const SHARED = new URL('../../../shared/conformance/', import.meta.url);
 const MARKETS = JSON.parse(readFileSync(new URL('markets/bitstamp.json', SHARED), 'utf8')) as never;
@@ -131,32 +132,12 @@ const isSub = (channel: string) => (m: Dict) => m['event'] === 'bts:subscribe' &
 // ---------------------------------------------------------------------------------------------------------------
 // The independent reference book: plain Maps keyed by price, sorted only when read
 
-class RefBook {
-  bids = new Map<number, number>();
-  asks = new Map<number, number>();
-  reset(bids: Level[], asks: Level[]): void {
-    this.bids = new Map(bids.map(([p, a]) => [Number(p), Number(a)]));
-    this.asks = new Map(asks.map(([p, a]) => [Number(p), Number(a)]));
-  }
+class RefBook extends MapBook {
   apply(bids: Level[], asks: Level[]): void {
-    for (const [side, rows] of [
-      [this.bids, bids],
-      [this.asks, asks],
-    ] as const) {
-      for (const [p, a] of rows) {
-        if (Number(a) === 0) side.delete(Number(p));
-        else side.set(Number(p), Number(a));
-      }
-    }
-  }
-  levels(limit?: number): { bids: [number, number][]; asks: [number, number][] } {
-    const bids = [...this.bids].sort((a, b) => b[0] - a[0]);
-    const asks = [...this.asks].sort((a, b) => a[0] - b[0]);
-    return limit === undefined ? { bids, asks } : { bids: bids.slice(0, limit), asks: asks.slice(0, limit) };
+    for (const [p, a] of bids) this.setLevel('bids', p, a);
+    for (const [p, a] of asks) this.setLevel('asks', p, a);
   }
 }
-
-const sides = (b: OrderBook) => ({ bids: b.bids, asks: b.asks });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Harness

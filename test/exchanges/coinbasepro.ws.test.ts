@@ -17,6 +17,7 @@ import {
 } from '../../src/core/errors.js';
 import type { Dict, OrderBook } from '../../src/core/types.js';
 import { coinbasepro } from '../../src/exchanges/coinbasepro/coinbasepro.js';
+import { MapBook, sides } from '../helpers/refbook.js';
 
 const SHARED = new URL('../../../shared/conformance/', import.meta.url);
 const MARKETS = JSON.parse(readFileSync(new URL('markets/coinbaseexchange.json', SHARED), 'utf8')) as never;
@@ -148,28 +149,14 @@ const isUnsubscribe = (product: string, channel: string) => (m: Dict) =>
 // ---------------------------------------------------------------------------------------------------------------
 // The independent reference book: plain Maps keyed by price, sorted only when read
 
-class RefBook {
-  bids = new Map<number, number>();
-  asks = new Map<number, number>();
+class RefBook extends MapBook {
   snapshot(bids: [string, string][], asks: [string, string][]): void {
-    this.bids = new Map(bids.map(([p, s]) => [Number(p), Number(s)]));
-    this.asks = new Map(asks.map(([p, s]) => [Number(p), Number(s)]));
+    this.reset(bids, asks);
   }
   apply(changes: [string, string, string][]): void {
-    for (const [side, price, size] of changes) {
-      const book = side === 'buy' ? this.bids : this.asks;
-      if (Number(size) === 0) book.delete(Number(price));
-      else book.set(Number(price), Number(size));
-    }
-  }
-  levels(limit?: number): { bids: [number, number][]; asks: [number, number][] } {
-    const bids = [...this.bids].sort((a, b) => b[0] - a[0]);
-    const asks = [...this.asks].sort((a, b) => a[0] - b[0]);
-    return limit === undefined ? { bids, asks } : { bids: bids.slice(0, limit), asks: asks.slice(0, limit) };
+    for (const [side, price, size] of changes) this.setLevel(side === 'buy' ? 'bids' : 'asks', price, size);
   }
 }
-
-const sides = (b: OrderBook) => ({ bids: b.bids, asks: b.asks });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Harness
