@@ -143,20 +143,22 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       this.resync(symbol, 'crossed book');
       return false;
     }
-    const hash = `orderbook:${symbol}`;
-    if (!this.streams.hasWaiters(hash) || this.publishing.has(symbol)) return true;
+    if (this.publishing.has(symbol) || !this.streams.hasWaiters(`orderbook:${symbol}`)) return true;
     // Frames that arrive together are handled in one synchronous run: publish once, after the run, so watchers get
-    // the state after all of them (and one copy instead of one per frame).
+    // the state after all of them (and one copy instead of one per frame). A resolved promise rather than
+    // queueMicrotask, which wraps each callback in an async resource.
     this.publishing.set(symbol, limit);
-    queueMicrotask(() => {
-      const cut = this.publishing.get(symbol);
-      this.publishing.delete(symbol);
-      const current = this.books.get(symbol);
-      if (current === undefined || current.state !== 'live' || current.isCrossed()) return;
-      this.streams.resolve(hash, current.snapshot(cut) satisfies OrderBook);
-    });
+    if (this.publishing.size === 1) void Promise.resolve().then(this.flushBooks);
     return true;
   }
+  private readonly flushBooks = (): void => {
+    for (const [symbol, cut] of this.publishing) {
+      this.publishing.delete(symbol);
+      const current = this.books.get(symbol);
+      if (current === undefined || current.state !== 'live' || current.isCrossed()) continue;
+      this.streams.resolve(`orderbook:${symbol}`, current.snapshot(cut) satisfies OrderBook);
+    }
+  };
   private readonly publishing = new Map<string, number | undefined>();
 
   /**

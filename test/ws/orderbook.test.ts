@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyedCache, RingCache } from '../../src/ws/cache.js';
-import { LocalOrderBook } from '../../src/ws/orderbook.js';
+import { LocalOrderBook, decimalNumber } from '../../src/ws/orderbook.js';
 
 describe('local order book', () => {
   it('default: snapshot then deltas, sorted, zero removes', () => {
@@ -145,5 +145,111 @@ describe('published books', () => {
       [100, 7],
       [98, 2],
     ]);
+  });
+});
+
+describe('published books, kept rows (copy-on-write)', () => {
+  const ref = (m: Map<number, number>, desc: boolean, depth?: number): [number, number][] =>
+    [...m.entries()].sort((x, y) => (desc ? y[0] - x[0] : x[0] - y[0])).slice(0, depth);
+
+  it('behavior: every snapshot equals the book at its time and stays so, whatever mix of deltas, cuts and trims', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('delta' as const),
+        bid: fc.boolean(),
+        p: fc.integer({ min: 1, max: 80 }),
+        a: fc.integer({ min: 0, max: 4 }),
+      }),
+      fc.record({
+        kind: fc.constant('snapshot' as const),
+        limit: fc.option(fc.integer({ min: 1, max: 90 }), { nil: undefined }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 400 }),
+        fc.option(fc.integer({ min: 2, max: 12 }), { nil: undefined }),
+        (ops, depth) => {
+          const book = new LocalOrderBook('X/Y', depth);
+          book.reset([], []);
+          const bids = new Map<number, number>();
+          const asks = new Map<number, number>();
+          const held: { bids: [number, number][]; asks: [number, number][]; want: string }[] = [];
+          for (const o of ops) {
+            if (o.kind === 'delta') {
+              const side = o.bid ? bids : asks;
+              book.update(o.bid ? 'bids' : 'asks', String(o.p), String(o.a));
+              if (o.a === 0) side.delete(o.p);
+              else side.set(o.p, o.a);
+              book.trim();
+              // the reference trims too: levels cut off are gone, as in the library
+              if (depth !== undefined) {
+                for (const [m, desc] of [
+                  [bids, true],
+                  [asks, false],
+                ] as const) {
+                  const keep = new Set(ref(m, desc, depth).map((l) => l[0]));
+                  for (const p of [...m.keys()]) if (!keep.has(p)) m.delete(p);
+                }
+              }
+            } else {
+              const s = book.snapshot(o.limit);
+              const want = JSON.stringify([ref(bids, true, o.limit), ref(asks, false, o.limit)]);
+              expect(JSON.stringify([s.bids, s.asks])).toBe(want);
+              held.push({ bids: s.bids, asks: s.asks, want });
+            }
+          }
+          for (const h of held) expect(JSON.stringify([h.bids, h.asks])).toBe(h.want);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('behavior: snapshots share the rows of levels that did not change', () => {
+    const book = new LocalOrderBook('X/Y');
+    book.reset(
+      [
+        ['100', '1'],
+        ['99', '2'],
+        ['98', '3'],
+      ],
+      [['101', '1']],
+    );
+    const a = book.snapshot();
+    book.update('bids', '99', '5');
+    const b = book.snapshot();
+    expect(b.bids[0]).toBe(a.bids[0]);
+    expect(b.bids[2]).toBe(a.bids[2]);
+    expect(b.bids[1]).toEqual([99, 5]);
+    expect(a.bids[1]).toEqual([99, 2]);
+  });
+});
+
+describe('decimal strings to numbers', () => {
+  it('default: equals Number() on feed-style decimals and on everything else', () => {
+    const cases = [
+      '67431.65000000',
+      '0.00000000',
+      '0.00001',
+      '12.5',
+      '.5',
+      '1.',
+      '',
+      '-1',
+      '1e5',
+      '00012.5',
+      '  3',
+      'abc',
+    ];
+    cases.push('123456789012345', '1234567890123456', '12345678.12345678', '9007199254740993', '0.1234567890123456');
+    for (const s of cases) expect(Object.is(decimalNumber(s), Number(s)), s).toBe(true);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e12, noNaN: true }), fc.integer({ min: 0, max: 12 }), (x, d) => {
+        const s = x.toFixed(d);
+        expect(decimalNumber(s)).toBe(Number(s));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

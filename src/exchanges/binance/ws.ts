@@ -26,7 +26,7 @@ import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, 
 import { filterBySinceLimit, given } from '../../core/util.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
-import { StreamHandler } from '../../ws/handler.js';
+import { StreamHandler, cutBook } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
 import type { binance } from './binance.js';
 import {
@@ -174,38 +174,58 @@ export class binanceStreams extends StreamHandler<binance> {
 
   // ---- public streams ----
 
-  async watchOrderBook(symbol: string, limit?: number, _params: Dict = {}): Promise<OrderBook> {
-    const market = await this.spot(symbol, 'watchOrderBook');
-    symbol = market.symbol;
-    this.book(symbol, this.snapshotDepth());
-    let sync = this.syncs.get(symbol);
-    if (sync === undefined) {
-      sync = {
-        epoch: 0,
-        fetching: false,
-        buffer: [],
-        bridged: false,
-        failures: 0,
-        streak: 0,
-        lastResync: 0,
-        retry: undefined,
-        want: 0,
-        live: false,
-      };
-      this.syncs.set(symbol, sync);
+  watchOrderBook(symbol: string, limit?: number, params: Dict = {}): Promise<OrderBook> {
+    // A watch loop calls this once per update: once markets are loaded it goes straight to the waiting list,
+    // without async hops or new topic objects.
+    if (this.exchange.symbols.length === 0)
+      return this.spot(symbol, 'watchOrderBook').then(() => this.watchOrderBook(symbol, limit, params));
+    try {
+      const market = this.exchange.spotMarket(symbol, 'watchOrderBook');
+      symbol = market.symbol;
+      let topic = this.bookTopics.get(symbol);
+      if (topic === undefined) {
+        this.symbolById.set(market.id, symbol);
+        const rate = this.wsOption<number>('orderBookRate', 100);
+        const stream = `${market.id.toLowerCase()}@depth${rate === 1000 ? '' : `@${rate}ms`}`;
+        topic = {
+          key: `book:${symbol}`,
+          hash: `orderbook:${symbol}`,
+          stream,
+          topic: { key: `book:${symbol}`, kind: 'book', symbol },
+        };
+        this.bookTopics.set(symbol, topic);
+      }
+      if (!this.books.has(symbol)) this.book(symbol, this.snapshotDepth());
+      let sync = this.syncs.get(symbol);
+      if (sync === undefined) {
+        sync = {
+          epoch: 0,
+          fetching: false,
+          buffer: [],
+          bridged: false,
+          failures: 0,
+          streak: 0,
+          lastResync: 0,
+          retry: undefined,
+          want: 0,
+          live: false,
+        };
+        this.syncs.set(symbol, sync);
+      }
+      const wanted = limit === undefined || limit === null ? Infinity : limit;
+      sync.want = Math.max(sync.want, wanted);
+      return this.subscribe<OrderBook>(
+        topic.topic,
+        topic.stream,
+        topic.hash,
+        wanted === Infinity ? undefined : cutBook(wanted),
+      );
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const wanted = limit === undefined || limit === null ? Infinity : limit;
-    sync.want = Math.max(sync.want, wanted);
-    const rate = this.wsOption<number>('orderBookRate', 100);
-    const stream = `${market.id.toLowerCase()}@depth${rate === 1000 ? '' : `@${rate}ms`}`;
-    const book = await this.subscribe<OrderBook>(
-      { key: `book:${symbol}`, kind: 'book', symbol },
-      stream,
-      `orderbook:${symbol}`,
-    );
-    if (wanted >= book.bids.length && wanted >= book.asks.length) return book;
-    return { ...book, bids: book.bids.slice(0, wanted), asks: book.asks.slice(0, wanted) };
   }
+  /** Per symbol, the names its book is watched under (made once, not on every watch call). */
+  private readonly bookTopics = new Map<string, { key: string; hash: string; stream: string; topic: Topic }>();
 
   async watchTrades(symbol: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
     const market = await this.spot(symbol, 'watchTrades');
@@ -959,11 +979,10 @@ export class binanceStreams extends StreamHandler<binance> {
     return this.timeframeById.get(interval) ?? interval;
   }
 
-  private subscribe<T>(topic: Topic, stream: string, hash: string): Promise<T> {
-    if (!this.streams.isSubscribed(topic.key)) {
-      this.topics.set(stream, topic);
-      this.streamOfKey.set(topic.key, stream);
-    }
+  private subscribe<T>(topic: Topic, stream: string, hash: string, map?: (value: any) => T): Promise<T> {
+    if (this.streams.isSubscribed(topic.key)) return this.streams.next<T>(hash, map);
+    this.topics.set(stream, topic);
+    this.streamOfKey.set(topic.key, stream);
     return this.streams.watch<T>(
       {
         key: topic.key,
@@ -972,6 +991,7 @@ export class binanceStreams extends StreamHandler<binance> {
         unsubscribe: op('UNSUBSCRIBE', stream),
       },
       hash,
+      map,
     );
   }
 
