@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { BookLevel } from '../../src/core/types.js';
 import { KeyedCache, RingCache } from '../../src/ws/cache.js';
 import { LocalOrderBook, decimalNumber } from '../../src/ws/orderbook.js';
 
@@ -174,7 +175,7 @@ describe('published books, kept rows (copy-on-write)', () => {
           book.reset([], []);
           const bids = new Map<number, number>();
           const asks = new Map<number, number>();
-          const held: { bids: [number, number][]; asks: [number, number][]; want: string }[] = [];
+          const held: { bids: BookLevel[]; asks: BookLevel[]; want: string }[] = [];
           for (const o of ops) {
             if (o.kind === 'delta') {
               const side = o.bid ? bids : asks;
