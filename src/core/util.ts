@@ -97,9 +97,27 @@ export function bool(obj: unknown, ...keys: string[]): boolean | undefined {
 
 export function iso8601(ms: number | undefined): string | undefined {
   if (ms === undefined || !Number.isFinite(ms)) return undefined;
-  const d = new Date(Math.trunc(ms));
+  const t = Math.trunc(ms);
+  // Streams stamp every update: reuse the formatted minute and append seconds and milliseconds. Years 1970-9999
+  // only, where toISOString's layout is fixed.
+  if (t >= 0 && t < MAX_FAST_ISO) {
+    const minute = t - (t % 60_000);
+    if (minute !== isoMinute) {
+      isoPrefix = new Date(minute).toISOString().slice(0, 17);
+      isoMinute = minute;
+    }
+    const rest = t - minute;
+    const sec = (rest / 1000) | 0;
+    const milli = rest - sec * 1000;
+    return `${isoPrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
+  }
+  const d = new Date(t);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+/** 10000-01-01T00:00:00Z */
+const MAX_FAST_ISO = 253_402_300_800_000;
+let isoMinute = -1;
+let isoPrefix = '';
 
 /** ISO 8601 / RFC 3339 date (with optional sub-millisecond digits) -> integer ms; undefined on junk. */
 export function parse8601(s: unknown): number | undefined {
