@@ -1,7 +1,7 @@
 /**
- * A local order book kept from snapshots and deltas. Each side is a pair of parallel sorted arrays
- * (prices, amounts), searched by bisection: no per-level objects, so a delta costs one search and at most
- * one splice. Raw strings are kept on request for exchanges whose checksums are computed over the text.
+ * A local order book kept from snapshots and deltas. Each side is one sorted array of numbers (price, amount,
+ * price, amount, ...) kept worst first, searched by bisection: no per-level objects, so a delta costs one search
+ * and at most one splice, which moves only the levels better than the change. Raw strings are kept on request for exchanges whose checksums are computed over the text.
  *
  * Snapshots hand out [price, amount] rows. Making 1000 rows a side for every update was most of the cost of a
  * watcher that takes each update, so once a full snapshot has been taken a side keeps its rows beside the arrays
@@ -36,12 +36,19 @@ export function decimalNumber(s: string): number {
   return m / POW10[n - 1 - dot]!;
 }
 
+/** Spare room appended to a copied row array (see editRows). */
+const SLACK: BookLevel[] = new Array<BookLevel>(16).fill([0, 0]);
+
 export class BookSide {
-  prices: number[] = [];
-  amounts: number[] = [];
-  rawPrices: string[] | undefined;
-  rawAmounts: string[] | undefined;
-  /** Rows mirroring the arrays while full snapshots are being taken; undefined otherwise. */
+  /**
+   * Levels worst first, best last, as [price, amount, price, amount, ...]: one array, so a level comes or goes
+   * with one splice, and most changes land near the top of the book, which is the cheap end of the array.
+   */
+  private flat: number[] = [];
+  /** The raw strings, in the same order as `flat`; kept on request (see raw()). */
+  private rawPrices: string[] | undefined;
+  private rawAmounts: string[] | undefined;
+  /** Rows best first, mirroring the levels while full snapshots are being taken; undefined otherwise. */
   private rows: BookLevel[] | undefined;
   /** `rows` has been handed out: the next change edits a copy. */
   private rowsShared = false;
@@ -59,24 +66,25 @@ export class BookSide {
   }
 
   get length(): number {
-    return this.prices.length;
+    return this.flat.length >> 1;
   }
 
-  /** Index of `price`, or of where it would be inserted. */
+  /** Position (in levels, worst first) of `price`, or of where it would be inserted. */
   private find(price: number): number {
-    const prices = this.prices;
+    const flat = this.flat;
     let lo = 0;
-    let hi = prices.length;
+    let hi = flat.length >> 1;
     if (this.descending) {
+      // bids: worst first is ascending price
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (prices[mid]! > price) lo = mid + 1;
+        if (flat[mid << 1]! < price) lo = mid + 1;
         else hi = mid;
       }
     } else {
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (prices[mid]! < price) lo = mid + 1;
+        if (flat[mid << 1]! > price) lo = mid + 1;
         else hi = mid;
       }
     }
@@ -85,47 +93,50 @@ export class BookSide {
 
   /** Sets the amount at a price level; an amount of 0 removes the level. */
   set(price: number, amount: number, rawPrice?: string, rawAmount?: string): void {
-    const i = this.find(price);
-    const exists = i < this.prices.length && this.prices[i] === price;
-    if (this.rows !== undefined) this.editRows(i, exists, price, amount);
+    const j = this.find(price);
+    const flat = this.flat;
+    const at = j << 1;
+    const exists = at < flat.length && flat[at] === price;
+    if (this.rows !== undefined)
+      this.editRows(exists ? (flat.length >> 1) - 1 - j : (flat.length >> 1) - j, exists, price, amount);
     if (amount === 0) {
       if (exists) {
-        this.prices.splice(i, 1);
-        this.amounts.splice(i, 1);
-        this.rawPrices?.splice(i, 1);
-        this.rawAmounts?.splice(i, 1);
+        flat.splice(at, 2);
+        this.rawPrices?.splice(j, 1);
+        this.rawAmounts?.splice(j, 1);
       }
       return;
     }
     if (exists) {
-      this.amounts[i] = amount;
-      if (this.rawAmounts !== undefined) this.rawAmounts[i] = rawAmount ?? String(amount);
+      flat[at + 1] = amount;
+      if (this.rawAmounts !== undefined) this.rawAmounts[j] = rawAmount ?? String(amount);
       return;
     }
-    if (i === this.prices.length) {
-      this.prices.push(price);
-      this.amounts.push(amount);
+    if (at === flat.length) {
+      flat.push(price, amount);
       this.rawPrices?.push(rawPrice ?? String(price));
       this.rawAmounts?.push(rawAmount ?? String(amount));
     } else {
-      this.prices.splice(i, 0, price);
-      this.amounts.splice(i, 0, amount);
-      this.rawPrices?.splice(i, 0, rawPrice ?? String(price));
-      this.rawAmounts?.splice(i, 0, rawAmount ?? String(amount));
+      flat.splice(at, 0, price, amount);
+      this.rawPrices?.splice(j, 0, rawPrice ?? String(price));
+      this.rawAmounts?.splice(j, 0, rawAmount ?? String(amount));
     }
   }
 
-  /** The change set() is making, on the rows (`i` and `exists` as set() found them in the arrays). */
+  /** The change set() is making, on the rows (`i`: the level's index best first, as it is or will be). */
   private editRows(i: number, exists: boolean, price: number, amount: number): void {
     // past a quarter of the book without a snapshot, rebuilding the rows later costs less than keeping them
-    if (++this.rowChanges > 64 && this.rowChanges * 4 > this.prices.length) {
+    if (++this.rowChanges > 64 && this.rowChanges * 8 > this.flat.length) {
       this.rows = undefined;
       return;
     }
     let rows = this.rows!;
     if (amount === 0 && !exists) return;
     if (this.rowsShared) {
-      rows = this.rows = rows.slice();
+      // the copy gets spare capacity: a splice that grows a 1000-element array costs as much as five copies
+      const n = rows.length;
+      rows = this.rows = rows.concat(SLACK);
+      rows.length = n;
       this.rowsShared = false;
     }
     if (amount === 0) rows.splice(i, 1);
@@ -136,22 +147,21 @@ export class BookSide {
 
   /** Keeps the best `depth` levels. */
   truncate(depth: number): void {
-    if (this.prices.length <= depth) return;
+    const excess = (this.flat.length >> 1) - depth;
+    if (excess <= 0) return;
     if (this.rows !== undefined) {
       if (this.rowsShared) this.rows = this.rows.slice(0, depth);
       else this.rows.length = depth;
       this.rowsShared = false;
     }
-    this.prices.length = depth;
-    this.amounts.length = depth;
-    if (this.rawPrices !== undefined) this.rawPrices.length = depth;
-    if (this.rawAmounts !== undefined) this.rawAmounts.length = depth;
+    this.flat.splice(0, excess << 1);
+    this.rawPrices?.splice(0, excess);
+    this.rawAmounts?.splice(0, excess);
   }
 
   clear(): void {
     this.rows = undefined;
-    this.prices = [];
-    this.amounts = [];
+    this.flat = [];
     if (this.rawPrices !== undefined) {
       this.rawPrices = [];
       this.rawAmounts = [];
@@ -159,12 +169,28 @@ export class BookSide {
   }
 
   best(): number | undefined {
-    return this.prices[0];
+    const n = this.flat.length;
+    return n === 0 ? undefined : this.flat[n - 2];
+  }
+
+  /** The best `limit` levels' strings as the exchange sent them, best first (for checksums over the text). */
+  raw(limit?: number): { prices: string[]; amounts: string[] } {
+    const prices = this.rawPrices;
+    const amounts = this.rawAmounts;
+    if (prices === undefined || amounts === undefined) throw new Error('this book keeps no raw strings');
+    const n = prices.length;
+    const k = limit === undefined ? n : Math.min(limit, n);
+    const out = { prices: new Array<string>(k), amounts: new Array<string>(k) };
+    for (let i = 0; i < k; i++) {
+      out.prices[i] = prices[n - 1 - i]!;
+      out.amounts[i] = amounts[n - 1 - i]!;
+    }
+    return out;
   }
 
   /** The best `limit` levels as rows. The array is the caller's: it is never changed afterwards. */
   levels(limit?: number): BookLevel[] {
-    const n = this.prices.length;
+    const n = this.flat.length >> 1;
     const cut = limit !== undefined && limit < n;
     let rows = this.rows;
     if (rows === undefined) {
@@ -179,9 +205,10 @@ export class BookSide {
     return rows;
   }
 
-  private fresh(n: number): BookLevel[] {
-    const out = new Array<BookLevel>(n);
-    for (let i = 0; i < n; i++) out[i] = [this.prices[i]!, this.amounts[i]!];
+  private fresh(k: number): BookLevel[] {
+    const out = new Array<BookLevel>(k);
+    const flat = this.flat;
+    for (let i = 0, at = flat.length - 2; i < k; i++, at -= 2) out[i] = [flat[at]!, flat[at + 1]!];
     return out;
   }
 }

@@ -66,8 +66,7 @@ describe('local order book', () => {
     const book = new LocalOrderBook('X/Y', undefined, true);
     book.reset([['0.05005', '0.00000500']], [['0.05010', '1.00']]);
     book.update('bids', '0.05006', '2.50000000');
-    expect(book.bids.rawPrices).toEqual(['0.05006', '0.05005']);
-    expect(book.bids.rawAmounts).toEqual(['2.50000000', '0.00000500']);
+    expect(book.bids.raw()).toEqual({ prices: ['0.05006', '0.05005'], amounts: ['2.50000000', '0.00000500'] });
   });
 
   it('behavior: equals a book computed independently from the same messages (property)', () => {

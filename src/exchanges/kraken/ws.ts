@@ -503,8 +503,9 @@ export class krakenStreams extends StreamHandler<kraken> {
       book.trim();
       book.timestamp = parse8601(entry.timestamp) ?? (snapshot ? undefined : book.timestamp);
       if (entry.checksum !== undefined && this.wsOption<unknown>('checksum', true) !== false) {
-        const { asks, bids } = book;
-        const local = bookChecksum(asks.rawPrices!, asks.rawAmounts!, bids.rawPrices!, bids.rawAmounts!);
+        const asks = book.asks.raw(10);
+        const bids = book.bids.raw(10);
+        const local = bookChecksum(asks.prices, asks.amounts, bids.prices, bids.amounts);
         if (local !== Number(entry.checksum)) {
           if (snapshot) this.snapshotMismatch(symbol);
           else this.resync(symbol, `checksum ${local} != ${entry.checksum}`);
