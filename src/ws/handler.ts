@@ -143,7 +143,7 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       this.resync(symbol, 'crossed book');
       return false;
     }
-    if (this.publishing.has(symbol) || !this.streams.hasWaiters(`orderbook:${symbol}`)) return true;
+    if (this.publishing.has(symbol) || !this.streams.hasWaiters(this.bookHash(symbol))) return true;
     // Frames that arrive together are handled in one synchronous run: publish once, after the run, so watchers get
     // the state after all of them (and one copy instead of one per frame). A resolved promise rather than
     // queueMicrotask, which wraps each callback in an async resource.
@@ -156,10 +156,21 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       this.publishing.delete(symbol);
       const current = this.books.get(symbol);
       if (current === undefined || current.state !== 'live' || current.isCrossed()) continue;
-      this.streams.resolve(`orderbook:${symbol}`, current.snapshot(cut) satisfies OrderBook);
+      this.streams.resolve(this.bookHash(symbol), current.snapshot(cut) satisfies OrderBook);
     }
   };
   private readonly publishing = new Map<string, number | undefined>();
+
+  /** 'orderbook:<symbol>', the hash book watchers wait on; made once per symbol (a new string is hashed anew). */
+  protected bookHash(symbol: string): string {
+    let hash = this.bookHashes.get(symbol);
+    if (hash === undefined) {
+      hash = `orderbook:${symbol}`;
+      this.bookHashes.set(symbol, hash);
+    }
+    return hash;
+  }
+  private readonly bookHashes = new Map<string, string>();
 
   /**
    * The symbol's book cannot be trusted (gap, checksum, crossed): drop it and ask for a fresh snapshot for this

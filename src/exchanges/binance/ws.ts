@@ -189,7 +189,7 @@ export class binanceStreams extends StreamHandler<binance> {
         const stream = `${market.id.toLowerCase()}@depth${rate === 1000 ? '' : `@${rate}ms`}`;
         topic = {
           key: `book:${symbol}`,
-          hash: `orderbook:${symbol}`,
+          hash: this.bookHash(symbol),
           stream,
           topic: { key: `book:${symbol}`, kind: 'book', symbol },
         };
@@ -747,7 +747,7 @@ export class binanceStreams extends StreamHandler<binance> {
     const sync = this.syncs.get(symbol);
     const want = sync?.want ?? 0;
     const published = this.publishBook(symbol, want === Infinity || want === 0 ? undefined : want);
-    if (published && sync !== undefined && !this.streams.hasWaiters(`orderbook:${symbol}`)) sync.want = 0;
+    if (published && sync !== undefined && !this.streams.hasWaiters(this.bookHash(symbol))) sync.want = 0;
   }
 
   /** A gap or a crossed book (via resync): the stream stays, a new snapshot is fetched at once. */
