@@ -114,14 +114,47 @@ export interface StreamHandlerLike {
   watchBalance?(params?: Dict): Promise<Balances>;
   watchOrders?(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]>;
   watchMyTrades?(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]>;
-  /** Stops one stream (used when a `stream()` iterator ends). */
-  unwatch?(method: WatchMethod, args: unknown[]): void;
+  /**
+   * Stops one stream: the core calls it once no iterator holds (method, args) and no plain watch call or
+   * unWatch* left it pinned. `active` tells which other watches are still on, for topics several methods share.
+   * Watch calls still pending on what is stopped reject with UnsubscribeError.
+   */
+  unwatch?(method: WatchMethod, args: unknown[], active: ActiveWatches): void;
   status(): Record<string, string>;
   /** Per-symbol book state: 'live', or 'syncing' while a snapshot is awaited (first sync or a resync). */
   bookStatus?(): Record<string, string>;
   close(): void;
 }
 export type StreamHandlerClass = new (exchange: any) => StreamHandlerLike;
+
+/** The watches a user still has on, as the core counts them (see Exchange.stream and the unWatch* methods). */
+export interface ActiveWatches {
+  /** Whether `method` is still watched (for `symbol`, when given: unified symbol, or undefined for all symbols). */
+  watching(method: WatchMethod, symbol?: string): boolean;
+}
+
+/** Which arguments name a subscription (the rest, since / limit / params, only shape what a call returns). */
+const SUBSCRIPTION_ARGS: Record<WatchMethod, number> = {
+  watchTicker: 1,
+  watchTickers: 1,
+  watchOrderBook: 1,
+  watchTrades: 1,
+  watchOHLCV: 2,
+  watchBalance: 0,
+  watchOrders: 1,
+  watchMyTrades: 1,
+};
+
+interface WatchEntry {
+  method: WatchMethod;
+  args: unknown[];
+  /** The symbol (unified when known) or undefined. */
+  symbol: string | undefined;
+  /** A plain watch call subscribed it: it stays until unWatch* or close(), as in CCXT. */
+  pinned: boolean;
+  /** stream() iterators running on it. */
+  holders: number;
+}
 
 type ExchangeClass = { spec: ExchangeSpec; prototype: Exchange; streams?: () => Promise<StreamHandlerClass> };
 
@@ -179,6 +212,8 @@ export abstract class Exchange {
   #lastNonce = 0;
   #sandbox = false;
   #streams: Promise<StreamHandlerLike> | undefined;
+  /** The handler once loaded: watch calls then reach it synchronously, in the order they were made. */
+  #handler: StreamHandlerLike | undefined;
 
   constructor(config: ExchangeConfig = {}) {
     const cls = this.constructor as unknown as ExchangeClass;
@@ -960,19 +995,31 @@ export abstract class Exchange {
   private async streamHandler(method: WatchMethod): Promise<StreamHandlerLike> {
     const load = (this.constructor as unknown as ExchangeClass).streams;
     if (this.has[method] !== true || load === undefined) this.notSupported(method);
-    this.#streams ??= load().then((Handler) => new Handler(this));
+    this.#streams ??= load().then((Handler) => (this.#handler = new Handler(this)));
     return this.#streams;
   }
   async watchTicker(symbol: string, params?: Dict): Promise<Ticker> {
+    this.#pin('watchTicker', [symbol]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchTicker === true) return h.watchTicker!(symbol, params);
     return (await this.streamHandler('watchTicker')).watchTicker!(symbol, params);
   }
   async watchTickers(symbols?: string[], params?: Dict): Promise<Tickers> {
+    this.#pin('watchTickers', [symbols]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchTickers === true) return h.watchTickers!(symbols, params);
     return (await this.streamHandler('watchTickers')).watchTickers!(symbols, params);
   }
   async watchOrderBook(symbol: string, limit?: number, params?: Dict): Promise<OrderBook> {
+    this.#pin('watchOrderBook', [symbol]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchOrderBook === true) return h.watchOrderBook!(symbol, limit, params);
     return (await this.streamHandler('watchOrderBook')).watchOrderBook!(symbol, limit, params);
   }
   async watchTrades(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+    this.#pin('watchTrades', [symbol]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchTrades === true) return h.watchTrades!(symbol, since, limit, params);
     return (await this.streamHandler('watchTrades')).watchTrades!(symbol, since, limit, params);
   }
   async watchOHLCV(
@@ -982,30 +1029,127 @@ export abstract class Exchange {
     limit?: number,
     params?: Dict,
   ): Promise<OHLCV[]> {
+    this.#pin('watchOHLCV', [symbol, timeframe]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchOHLCV === true) return h.watchOHLCV!(symbol, timeframe, since, limit, params);
     return (await this.streamHandler('watchOHLCV')).watchOHLCV!(symbol, timeframe, since, limit, params);
   }
   async watchBalance(params?: Dict): Promise<Balances> {
+    this.#pin('watchBalance', []);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchBalance === true) return h.watchBalance!(params);
     return (await this.streamHandler('watchBalance')).watchBalance!(params);
   }
   async watchOrders(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]> {
+    this.#pin('watchOrders', [symbol]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchOrders === true) return h.watchOrders!(symbol, since, limit, params);
     return (await this.streamHandler('watchOrders')).watchOrders!(symbol, since, limit, params);
   }
   async watchMyTrades(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+    this.#pin('watchMyTrades', [symbol]);
+    const h = this.#handler;
+    if (h !== undefined && this.has.watchMyTrades === true) return h.watchMyTrades!(symbol, since, limit, params);
     return (await this.streamHandler('watchMyTrades')).watchMyTrades!(symbol, since, limit, params);
+  }
+
+  // ---- ending streams (CCXT's unWatch* methods) ----
+
+  /** Stops the ticker stream of `symbol` unless an iterator still runs on it; its pending calls reject. */
+  async unWatchTicker(symbol: string, _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchTicker', [symbol]);
+  }
+  async unWatchTickers(symbols?: string[], _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchTickers', [symbols]);
+  }
+  async unWatchOrderBook(symbol: string, _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchOrderBook', [symbol]);
+  }
+  async unWatchTrades(symbol: string, _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchTrades', [symbol]);
+  }
+  async unWatchOHLCV(symbol: string, timeframe = '1m', _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchOHLCV', [symbol, timeframe]);
+  }
+  async unWatchOrders(symbol?: string, _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchOrders', [symbol]);
+  }
+  async unWatchMyTrades(symbol?: string, _params: Dict = {}): Promise<boolean> {
+    return this.#unWatch('watchMyTrades', [symbol]);
   }
 
   /**
    * The same updates as an async iterator: `for await (const book of ex.stream('orderBook', 'BTC/USD'))`.
-   * Breaking out of the loop stops that stream (other streams and the connection stay).
+   * Breaking out of the loop stops that stream unless another iterator, or a plain watch call, still uses it
+   * (other streams and the connection stay either way).
    */
   async *stream(kind: StreamKind, ...args: unknown[]): AsyncGenerator<any, void, undefined> {
     const method = STREAM_KINDS[kind];
-    const watch = this[method] as (...a: unknown[]) => Promise<unknown>;
+    const handler = await this.streamHandler(method);
+    const watch = handler[method] as (...a: unknown[]) => Promise<unknown>;
+    const entry = this.#watchEntry(method, args);
+    entry.holders++;
     try {
-      while (true) yield await watch.apply(this, args);
+      while (true) yield await watch.apply(handler, args);
     } finally {
-      if (this.#streams !== undefined) (await this.#streams).unwatch?.(method, args);
+      entry.holders--;
+      this.#release(entry);
     }
+  }
+
+  /** Watches by subscription ("watchOrderBook BTC/USDT"), counted so that one user's stop never ends another's. */
+  #watches = new Map<string, WatchEntry>();
+
+  #watchEntry(method: WatchMethod, args: unknown[]): WatchEntry {
+    const named = args.slice(0, SUBSCRIPTION_ARGS[method]);
+    if (method === 'watchOHLCV') named[1] = named[1] ?? '1m';
+    let symbol: string | undefined;
+    if (typeof named[0] === 'string') {
+      symbol = this.#store.markets[named[0]]?.symbol ?? named[0];
+      named[0] = symbol;
+    } else if (Array.isArray(named[0])) {
+      named[0] = [...new Set(named[0].map((s) => (typeof s === 'string' ? (this.#store.markets[s]?.symbol ?? s) : s)))]
+        .map(String)
+        .sort();
+    }
+    const key = `${method} ${JSON.stringify(named)}`;
+    let entry = this.#watches.get(key);
+    if (entry === undefined) {
+      entry = { method, args: named, symbol, pinned: false, holders: 0 };
+      this.#watches.set(key, entry);
+    }
+    return entry;
+  }
+
+  #pin(method: WatchMethod, args: unknown[]): void {
+    this.#watchEntry(method, args).pinned = true;
+  }
+
+  async #unWatch(method: WatchMethod, args: unknown[]): Promise<boolean> {
+    if (this.has[method] !== true) this.notSupported(`un${method[0]!.toUpperCase()}${method.slice(1)}`);
+    const entry = this.#watchEntry(method, args);
+    entry.pinned = false;
+    this.#release(entry);
+    return true;
+  }
+
+  /** An entry nobody holds any more: forget it and stop its stream. */
+  #release(entry: WatchEntry): void {
+    if (entry.pinned || entry.holders > 0) return;
+    for (const [key, e] of this.#watches) if (e === entry) this.#watches.delete(key);
+    const active: ActiveWatches = {
+      watching: (method, symbol) => {
+        for (const e of this.#watches.values()) {
+          if (e.method !== method || (!e.pinned && e.holders === 0)) continue;
+          if (symbol === undefined || e.symbol === symbol) return true;
+          if (Array.isArray(e.args[0]) && e.args[0].includes(symbol)) return true;
+        }
+        return false;
+      },
+    };
+    // synchronously when loaded, so that calls made before the unWatch are the ones it rejects
+    if (this.#handler !== undefined) this.#handler.unwatch?.(entry.method, entry.args, active);
+    else void this.#streams?.then((h) => h.unwatch?.(entry.method, entry.args, active));
   }
 
   /** Connection states by url: connecting / connected / stale / reconnecting / closed. */
@@ -1022,6 +1166,8 @@ export abstract class Exchange {
   async close(): Promise<void> {
     const streams = this.#streams;
     this.#streams = undefined;
+    this.#handler = undefined;
+    this.#watches.clear();
     if (streams !== undefined) (await streams).close();
     this.#throttler?.close();
     this.#throttler = undefined;
@@ -1126,6 +1272,8 @@ export function hasOf(cls: ExchangeClass): Has {
   // Streaming lives in ws.ts, loaded lazily: the spec declares which watch methods it serves.
   for (const m of WATCH_METHODS) has[m] = false;
   Object.assign(has, cls.spec.has);
+  for (const m of WATCH_METHODS)
+    if (m !== 'watchBalance') has[`un${m[0]!.toUpperCase()}${m.slice(1)}`] = has[m] === true;
   hasCache.set(cls, has);
   return has;
 }

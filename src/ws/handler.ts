@@ -3,7 +3,8 @@
  * the rules every exchange shares — a book is published only while it is in sync, a gap / failed checksum /
  * crossed book resynchronises that symbol alone, and state tied to a dropped socket is rebuilt after reconnect.
  */
-import type { Exchange, StreamHandlerLike } from '../core/exchange.js';
+import type { ActiveWatches, Exchange, StreamHandlerLike } from '../core/exchange.js';
+import { UnsubscribeError } from '../core/errors.js';
 import type { WatchMethod } from '../core/spec.js';
 import type { Dict, OrderBook, Trade } from '../core/types.js';
 import { RingCache } from './cache.js';
@@ -196,13 +197,27 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
     return cache;
   }
 
-  /** Stops one stream when its iterator ends; exchanges map (method, args) to their subscription key. */
-  unwatch(method: WatchMethod, args: unknown[]): void {
+  /**
+   * Stops one stream nobody uses any more (the core counts iterators and plain watch calls; see ActiveWatches).
+   * Exchanges whose topics are shared between methods override it and consult `active`.
+   */
+  unwatch(method: WatchMethod, args: unknown[], _active?: ActiveWatches): void {
     const key = this.subscriptionKey(method, args);
     if (key === undefined) return;
     this.streams.unsubscribe(key);
     const symbol = this.bookSymbolOfKey(key);
-    if (symbol !== undefined) this.books.delete(symbol);
+    if (symbol !== undefined) {
+      this.books.delete(symbol);
+      this.endWatchers(this.bookHash(symbol));
+    } else this.endWatchers(key);
+  }
+
+  /** Watch calls still waiting on a stopped stream reject with UnsubscribeError (as CCXT's unWatch* do). */
+  protected endWatchers(hash: string): void {
+    this.streams.reject(
+      hash,
+      new UnsubscribeError(`${this.exchange.id} stopped ${hash}`, { exchange: this.exchange.id }),
+    );
   }
 
   protected subscriptionKey(method: WatchMethod, args: unknown[]): string | undefined {

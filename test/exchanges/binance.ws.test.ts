@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { AuthenticationError, BadRequest, BadSymbol, ExchangeClosedByUser } from '../../src/core/errors.js';
+import {
+  AuthenticationError,
+  BadRequest,
+  BadSymbol,
+  ExchangeClosedByUser,
+  UnsubscribeError,
+} from '../../src/core/errors.js';
 import type { OrderBook, Trade } from '../../src/core/types.js';
 import { binance } from '../../src/exchanges/binance/binance.js';
 
@@ -732,6 +738,74 @@ describe('binance streams', () => {
       server.emit('btcusdt@trade', { ...TRADE, t: 2 });
       expect((await other!).map((t) => t.id)).toEqual(['2']);
       expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
+    });
+
+    it('behavior: two stream() loops on one topic: the first to end leaves the other flowing', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const a = ex.stream('trades', 'BTC/USDT');
+      const b = ex.stream('trades', 'BTC/USDT');
+      const first = Promise.all([a.next(), b.next()]);
+      await until(() => server.live()[0]?.streams.has('btcusdt@trade') === true, 'the SUBSCRIBE');
+      server.emit('btcusdt@trade', TRADE);
+      await first;
+      await a.return(undefined);
+      // b is between calls now: nothing waits on the topic, and still it must stay
+      await sleep(20);
+      expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
+      const next = b.next();
+      server.emit('btcusdt@trade', { ...TRADE, t: 7 });
+      expect(((await next).value as Trade[]).map((t) => t.id)).toContain('7');
+      await b.return(undefined);
+      await until(() => server.received.some((r) => r.msg['method'] === 'UNSUBSCRIBE'), 'the UNSUBSCRIBE');
+    });
+
+    it('behavior: a plain watch call pins its topic; a stream() loop ending does not unsubscribe it', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      server.onSubscribe = (stream) => setTimeout(() => server.emit(stream, TRADE), 5);
+      await ex.watchTrades('BTC/USDT');
+      const it = ex.stream('trades', 'BTC/USDT');
+      const one = it.next();
+      await sleep(5);
+      server.emit('btcusdt@trade', { ...TRADE, t: 3 });
+      expect(((await one).value as Trade[]).map((t) => t.id)).toContain('3');
+      await it.return(undefined);
+      await sleep(20);
+      expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
+    });
+
+    it('unWatchOrderBook: sends UNSUBSCRIBE and a pending watch call rejects with UnsubscribeError', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest);
+      const first = ex.watchOrderBook('BTC/USDT');
+      await until(() => server.live()[0]?.streams.size === 1, 'the SUBSCRIBE');
+      step(server, truth, [['b', '30000.00', '1.4']]);
+      await first;
+      await sleep(30);
+      const pending = ex.watchOrderBook('BTC/USDT');
+      expect(ex.has['unWatchOrderBook']).toBe(true);
+      expect(await ex.unWatchOrderBook('BTC/USDT')).toBe(true);
+      await expect(pending).rejects.toBeInstanceOf(UnsubscribeError);
+      await until(() => server.received.some((r) => r.msg['method'] === 'UNSUBSCRIBE'), 'the UNSUBSCRIBE');
+      expect(server.received.find((r) => r.msg['method'] === 'UNSUBSCRIBE')!.msg['params']).toEqual([
+        'btcusdt@depth@100ms',
+      ]);
+      expect(await ex.bookStatus()).toEqual({});
+    });
+
+    it('unWatchTicker: a symbol a watchTickers list still names keeps its ticker topic', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      void ex.watchTicker('BTC/USDT').catch(() => undefined);
+      void ex.watchTickers(['BTC/USDT', 'BNB/USDT']).catch(() => undefined);
+      await until(() => server.live()[0]?.streams.size === 2, 'both ticker streams');
+      await ex.unWatchTicker('BTC/USDT');
+      await sleep(20);
+      expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
+      await ex.unWatchTickers(['BNB/USDT', 'BTC/USDT']);
+      await until(() => server.live()[0]!.streams.size === 0, 'both tickers unsubscribed');
     });
 
     it('behavior: serverShutdown makes the client move to a new connection at once', async () => {

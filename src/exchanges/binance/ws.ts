@@ -21,6 +21,7 @@
  * stream fails only its own watch calls.
  */
 import { AuthenticationError, BadResponse, NetworkError, OperationFailed, type ErrorName } from '../../core/errors.js';
+import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given } from '../../core/util.js';
@@ -1015,7 +1016,7 @@ export class binanceStreams extends StreamHandler<binance> {
     if (key.startsWith('ohlcv:')) this.candles.delete(key);
   }
 
-  override unwatch(method: WatchMethod, args: unknown[]): void {
+  override unwatch(method: WatchMethod, args: unknown[], active: ActiveWatches): void {
     const symbolArg = (x: unknown): string | undefined => {
       if (typeof x !== 'string') return undefined;
       try {
@@ -1028,8 +1029,19 @@ export class binanceStreams extends StreamHandler<binance> {
       case 'watchBalance':
       case 'watchOrders':
       case 'watchMyTrades': {
-        const hashes = ['balance', ...this.freshOrders.keys(), ...this.myTradeCursors.keys()];
-        if (hashes.some((h) => this.streams.hasWaiters(h))) return;
+        // one user data stream serves all three: it stays while any of them is watched
+        const symbol = symbolArg(args[0]);
+        const family = method === 'watchBalance' ? 'balance' : method === 'watchOrders' ? 'orders' : 'mytrades';
+        const hash = symbol === undefined || family === 'balance' ? family : `${family}:${symbol}`;
+        this.freshOrders.delete(hash);
+        this.myTradeCursors.delete(hash);
+        this.endWatchers(hash);
+        if (method === 'watchBalance') {
+          this.balanceWatched = false;
+          this.balanceLoaded = false;
+        }
+        if (active.watching('watchBalance') || active.watching('watchOrders') || active.watching('watchMyTrades'))
+          return;
         this.stopKeepAlive();
         this.forget(USER);
         this.userLive = false;
@@ -1041,26 +1053,34 @@ export class binanceStreams extends StreamHandler<binance> {
         const symbols = args[0];
         if (!Array.isArray(symbols) || symbols.length === 0) {
           this.forget('tickers:all');
+          this.endWatchers('tickers');
           return;
         }
         const list = [...new Set(symbols.map(symbolArg))].filter((s) => s !== undefined).sort();
-        this.tickerLists.delete(`tickers:${list.join(',')}`);
-        for (const s of list) this.forget(`ticker:${s}`);
+        const hash = `tickers:${list.join(',')}`;
+        this.tickerLists.delete(hash);
+        this.endWatchers(hash);
+        // a symbol's ticker topic stays while watchTicker or another list still watches it
+        for (const s of list)
+          if (!active.watching('watchTicker', s) && !active.watching('watchTickers', s)) this.forget(`ticker:${s}`);
         return;
       }
       case 'watchOHLCV': {
         const symbol = symbolArg(args[0]);
         const timeframe = typeof args[1] === 'string' ? args[1] : '1m';
         const key = `ohlcv:${symbol}:${timeframe}`;
-        if (symbol !== undefined && !this.streams.hasWaiters(key)) this.forget(key);
+        this.forget(key);
+        this.endWatchers(key);
         return;
       }
       default: {
         const symbol = symbolArg(args[0]);
         const key = symbol === undefined ? undefined : this.subscriptionKey(method, [symbol]);
-        // Another caller still waiting on the topic keeps it.
-        const hash = method === 'watchOrderBook' ? `orderbook:${symbol}` : key;
-        if (key !== undefined && hash !== undefined && !this.streams.hasWaiters(hash)) this.forget(key);
+        if (key === undefined || symbol === undefined) return;
+        const hash = method === 'watchOrderBook' ? this.bookHash(symbol) : key;
+        this.endWatchers(hash);
+        if (method === 'watchTicker' && active.watching('watchTickers', symbol)) return;
+        this.forget(key);
       }
     }
   }

@@ -258,12 +258,12 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     }
   }
 
-  /** Ends a stream whose iterator stopped; a topic another caller still waits on stays. */
+  /** Ends a stream nobody watches any more (each bitstamp topic serves one method); its pending calls reject. */
   override unwatch(method: WatchMethod, args: unknown[]): void {
     const key = this.subscriptionKey(method, args);
     const topic = key === undefined ? undefined : this.topics.get(key);
     if (topic === undefined) return;
-    if (this.hashesOf(topic).some((h) => this.streams.hasWaiters(h))) return;
+    for (const hash of this.hashesOf(topic)) this.endWatchers(hash);
     this.forget(topic.key);
   }
 

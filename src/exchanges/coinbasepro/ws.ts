@@ -32,6 +32,7 @@ import {
   ExchangeError,
   type BaseError,
 } from '../../core/errors.js';
+import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given, isPlainObject, parse8601, parseJson, str } from '../../core/util.js';
@@ -264,7 +265,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     }
   }
 
-  override unwatch(method: WatchMethod, args: unknown[]): void {
+  /** Stops what nobody watches any more: a ticker topic serves watchTicker and watchTickers, a user topic orders and fills. */
+  override unwatch(method: WatchMethod, args: unknown[], active: ActiveWatches): void {
     const symbols = method === 'watchTickers' ? (Array.isArray(args[0]) ? (args[0] as unknown[]) : []) : [args[0]];
     for (const raw of symbols) {
       if (typeof raw !== 'string') continue;
@@ -275,10 +277,25 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
         // Not a known market: the key is looked up as given.
       }
       const key = coinbaseproStreams.keyOf(method, symbol);
-      const topic = key === undefined ? undefined : this.topics.get(key);
-      if (topic === undefined || key === undefined) continue;
+      if (key === undefined) continue;
+      const hash: Partial<Record<WatchMethod, string>> = {
+        watchOrderBook: `orderbook:${symbol}`,
+        watchTrades: `trades:${symbol}`,
+        watchTicker: key,
+        watchOrders: `orders:${symbol}`,
+        watchMyTrades: `mytrades:${symbol}`,
+      };
+      const own = hash[method];
+      if (own !== undefined) this.endWatchers(own);
+      const topic = this.topics.get(key);
+      if (topic === undefined) continue;
       topic.users.delete(method);
-      if (topic.users.size === 0) this.forget(key);
+      const shared: WatchMethod[] = key.startsWith('ticker:')
+        ? ['watchTicker', 'watchTickers']
+        : key.startsWith('user:')
+          ? ['watchOrders', 'watchMyTrades']
+          : [method];
+      if (!shared.some((m) => active.watching(m, symbol))) this.forget(key);
     }
   }
 

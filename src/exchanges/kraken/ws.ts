@@ -18,6 +18,7 @@ import {
   NotSupported,
   type BaseError,
 } from '../../core/errors.js';
+import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, parse8601, str } from '../../core/util.js';
@@ -698,27 +699,35 @@ export class krakenStreams extends StreamHandler<kraken> {
     return super.subscriptionKey(method, args);
   }
 
-  override unwatch(method: WatchMethod, args: unknown[]): void {
+  override unwatch(method: WatchMethod, args: unknown[], active: ActiveWatches): void {
+    const symbolOf = (x: unknown): string | undefined => {
+      if (typeof x !== 'string') return undefined;
+      try {
+        return this.exchange.market(x).symbol;
+      } catch {
+        return x;
+      }
+    };
     if (method === 'watchTickers') {
-      const symbols = Array.isArray(args[0]) ? (args[0] as unknown[]).filter((s) => typeof s === 'string') : [];
+      const symbols = Array.isArray(args[0]) ? (args[0] as unknown[]).map(symbolOf).filter((s) => s !== undefined) : [];
       const hash = `tickers:${[...new Set(symbols)].sort().join(',')}`;
       this.tickerGroups.delete(hash);
-      for (const s of symbols) if (!this.streams.hasWaiters(`ticker:${s}`)) this.stop(`ticker:${s}`);
+      this.endWatchers(hash);
+      for (const s of symbols)
+        if (!active.watching('watchTicker', s) && !active.watching('watchTickers', s)) this.stop(`ticker:${s}`);
       return;
     }
-    // orders and fills share one subscription: it stays while the other is watched
-    if (method === 'watchOrders' && this.anyWaiting('mytrades')) return;
-    if (method === 'watchMyTrades' && this.anyWaiting('orders')) return;
-    const key = this.subscriptionKey(method, args);
+    const symbol = symbolOf(args[0]);
+    const key = this.subscriptionKey(method, symbol === undefined ? args : [symbol, ...args.slice(1)]);
     if (key === undefined) return;
+    const family = method === 'watchOrders' ? 'orders' : method === 'watchMyTrades' ? 'mytrades' : undefined;
+    if (family !== undefined) this.endWatchers(symbol === undefined ? family : `${family}:${symbol}`);
+    else if (method === 'watchOrderBook' && symbol !== undefined) this.endWatchers(this.bookHash(symbol));
+    else this.endWatchers(key);
+    // orders and fills share one subscription, as do a symbol's ticker and the ticker lists that name it
+    if (family !== undefined && (active.watching('watchOrders') || active.watching('watchMyTrades'))) return;
+    if (method === 'watchTicker' && symbol !== undefined && active.watching('watchTickers', symbol)) return;
     this.stop(key);
-  }
-
-  private anyWaiting(hash: string): boolean {
-    return (
-      this.streams.hasWaiters(hash) ||
-      [...this.cursors.keys()].some((h) => h.startsWith(`${hash}:`) && this.streams.hasWaiters(h))
-    );
   }
 
   private stop(key: string): void {
