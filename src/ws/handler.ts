@@ -57,6 +57,7 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
       onConnected: (conn) => this.onConnected(conn),
       onReconnect: (conn, keys) => this.onReconnect(conn, keys),
       onError: (error) => this.onError(error),
+      sendControl: (conn, message) => this.sendControl(conn, message),
     });
   }
 
@@ -101,6 +102,11 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
   protected maxTopicsPerConnection(): number | undefined {
     return undefined;
   }
+  /** Sends a subscribe / unsubscribe message; exchanges with a cap on such messages pace them here. */
+  protected sendControl(conn: Connection, message: unknown): void {
+    conn.send(message);
+  }
+
   /** Runs after every (re)connect before subscriptions are sent again (log in for private topics here). */
   protected async onConnected(_conn: Connection): Promise<void> {}
 

@@ -50,6 +50,11 @@ export interface StreamsOptions {
   onStatus?: (status: WsStatus, url: string) => void;
   /** Errors that belong to no watch call (a handler that threw on a frame). */
   onError?: (error: unknown) => void;
+  /**
+   * Sends a subscribe or unsubscribe message (default: at once). Exchanges that cap the rate of such messages
+   * queue, merge and pace them here; a message that cannot go (socket gone) may throw.
+   */
+  sendControl?: (conn: Connection, message: unknown) => void;
 }
 
 export class Streams {
@@ -87,9 +92,14 @@ export class Streams {
 
   private sentOn = new Map<string, number>();
 
+  private sendControl(conn: Connection, message: unknown): void {
+    if (this.options.sendControl !== undefined) this.options.sendControl(conn, message);
+    else conn.send(message);
+  }
+
   private sendSubscribe(conn: Connection, sub: Subscription): void {
     this.sentOn.set(sub.key, conn.generation);
-    for (const m of messagesOf(sub.subscribe)) conn.send(m);
+    for (const m of messagesOf(sub.subscribe)) this.sendControl(conn, m);
   }
 
   /** Registers a waiter for `hash` without subscribing anything. */
@@ -149,7 +159,7 @@ export class Streams {
     const conn = this.topicConn.get(key);
     if (sub === undefined || conn === undefined || conn.status !== 'connected') return;
     try {
-      if (sub.unsubscribe !== undefined) for (const m of messagesOf(sub.unsubscribe)) conn.send(m);
+      if (sub.unsubscribe !== undefined) for (const m of messagesOf(sub.unsubscribe)) this.sendControl(conn, m);
       this.sendSubscribe(conn, sub);
     } catch (e) {
       // The socket went away meanwhile; the reconnect sends the subscription again.
@@ -169,7 +179,7 @@ export class Streams {
       this.rejectMatching(hashPrefix, new UnsubscribeError(`${this.options.exchange} unsubscribed ${key}`));
     if (conn !== undefined && conn.status === 'connected' && sub.unsubscribe !== undefined) {
       try {
-        for (const m of messagesOf(sub.unsubscribe)) conn.send(m);
+        for (const m of messagesOf(sub.unsubscribe)) this.sendControl(conn, m);
       } catch {
         // The socket went away meanwhile: the topic is forgotten locally, which is all that is left to do.
       }

@@ -156,6 +156,41 @@ describe('websocket core', () => {
     expect(st.isSubscribed('b')).toBe(true);
   });
 
+  it('behavior: subscribe and unsubscribe messages go through sendControl (where exchanges pace them)', async () => {
+    const s = await server((msg, socket) => {
+      if (msg.op === 'sub') socket.send(JSON.stringify({ topic: msg.topic, n: 1 }));
+    });
+    servers.push(s);
+    const sent: unknown[] = [];
+    const st: Streams = new Streams({
+      exchange: 'toy',
+      connection: () => ({ staleAfter: 0, pingInterval: 0 }),
+      onMessage: (data) => {
+        const m = data as { topic?: string; n?: number };
+        if (m.topic !== undefined) st.resolve(m.topic, m.n);
+      },
+      // held back 20 ms, as a pacing outbox would
+      sendControl: (conn, message) => {
+        sent.push(message);
+        setTimeout(() => conn.send(message), 20);
+      },
+    });
+    streamsList.push(st);
+    const t0 = Date.now();
+    await st.watch(
+      { key: 'a', url: s.url, subscribe: { op: 'sub', topic: 'a' }, unsubscribe: { op: 'unsub', topic: 'a' } },
+      'a',
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(15);
+    st.unsubscribe('a');
+    expect(sent).toEqual([
+      { op: 'sub', topic: 'a' },
+      { op: 'unsub', topic: 'a' },
+    ]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(s.received).toEqual(sent);
+  });
+
   it('behavior: topics beyond the cap open another connection', async () => {
     const s = await server((msg, socket) => {
       if (msg.op === 'sub') socket.send(JSON.stringify({ topic: msg.topic, n: 1 }));

@@ -98,7 +98,6 @@ interface BookSync {
 
 interface Outbox {
   conn: Connection;
-  send: (message: unknown) => void;
   generation: number;
   /** Stream -> what to do with it, in arrival order; `solo` streams go in a message of their own. */
   pending: Map<string, { method: Method; solo: boolean }>;
@@ -464,9 +463,8 @@ export class binanceStreams extends StreamHandler<binance> {
 
   // ---- connections ----
 
-  /** Every (re)connect: pace this socket's subscribe messages; a reconnected user stream checks its listenKey. */
+  /** Every (re)connect: a reconnected user stream checks its listenKey. */
   protected override async onConnected(conn: Connection): Promise<void> {
-    this.installOutbox(conn);
     if (conn.url !== this.wsUrl('private') || !this.streams.isSubscribed(USER)) return;
     if (conn.generation <= 1 && this.listenKey !== undefined) return;
     try {
@@ -503,22 +501,25 @@ export class binanceStreams extends StreamHandler<binance> {
     }
   }
 
-  /** Wraps the connection's send so that SUBSCRIBE / UNSUBSCRIBE messages are merged and paced. */
-  private installOutbox(conn: Connection): void {
-    if (this.outboxes.has(conn)) return;
-    const send = conn.send.bind(conn);
-    const box: Outbox = { conn, send, generation: conn.generation, pending: new Map(), timer: undefined, lastSent: 0 };
-    this.outboxes.set(conn, box);
-    conn.send = (message: unknown): void => {
-      if (!isStreamOp(message)) {
-        send(message);
-        return;
-      }
-      if (conn.status !== 'connected') {
-        throw new NetworkError(`${this.exchange.id} ${conn.url} is not connected`, { exchange: this.exchange.id });
-      }
-      this.enqueue(box, message.method, message.params, false);
-    };
+  /** SUBSCRIBE / UNSUBSCRIBE messages are merged and paced per socket (Binance caps them at 5 a second). */
+  protected override sendControl(conn: Connection, message: unknown): void {
+    if (!isStreamOp(message)) {
+      conn.send(message);
+      return;
+    }
+    if (conn.status !== 'connected') {
+      throw new NetworkError(`${this.exchange.id} ${conn.url} is not connected`, { exchange: this.exchange.id });
+    }
+    this.enqueue(this.outboxOf(conn), message.method, message.params, false);
+  }
+
+  private outboxOf(conn: Connection): Outbox {
+    let box = this.outboxes.get(conn);
+    if (box === undefined) {
+      box = { conn, generation: conn.generation, pending: new Map(), timer: undefined, lastSent: 0 };
+      this.outboxes.set(conn, box);
+    }
+    return box;
   }
 
   private enqueue(box: Outbox, method: Method, streams: readonly string[], solo: boolean): void {
@@ -574,7 +575,7 @@ export class binanceStreams extends StreamHandler<binance> {
     this.requests.set(id, { method, streams, conn });
     if (this.requests.size > 1000) this.requests.delete(this.requests.keys().next().value!);
     try {
-      box.send({ method, params: streams, id });
+      conn.send({ method, params: streams, id });
     } catch {
       // The socket went away: the reconnect sends every topic again.
       box.pending.clear();
