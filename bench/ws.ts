@@ -311,21 +311,23 @@ async function unifexSide(cls: UnifexClass, server: AckServer, routes: Routes): 
     enableRateLimit: false,
     urls: { ws: { public: url, private: `${server.url}/ws` } },
   });
-  // the exchange's own lazy loader of its ws.ts; the handler is made here so that its handleMessage can be called
-  const Handler = await cls.streams!();
-  const handler = new Handler(ex) as binanceStreams;
+  // the exchange's own handler (loaded lazily by its first watch call), so that its handleMessage can be fed
   // the real path: SUBSCRIBE, acknowledged by the server -> REST snapshot -> book live -> the watch call resolves
-  await handler.watchOrderBook(SYMBOL);
+  await ex.watchOrderBook(SYMBOL);
+  const handler = (await (ex as unknown as { streamHandler: (m: string) => Promise<unknown> }).streamHandler(
+    'watchOrderBook',
+  )) as binanceStreams;
   const conn = handler.streams.connection(url) as Connection;
   const books = (handler as unknown as { books: Map<string, LocalOrderBook> }).books;
   return {
     feed: (message) => handler.handleMessage(message, conn),
-    watch: () => handler.watchOrderBook(SYMBOL),
+    // the public method, as a user's loop calls it (ccxt's side does the same)
+    watch: () => ex.watchOrderBook(SYMBOL),
     book: (n) => {
       const b = books.get(SYMBOL)!;
       return { bids: b.bids.levels(n), asks: b.asks.levels(n), nonce: b.nonce };
     },
-    close: async () => handler.close(),
+    close: async () => ex.close(),
   };
 }
 

@@ -998,59 +998,56 @@ export abstract class Exchange {
     this.#streams ??= load().then((Handler) => (this.#handler = new Handler(this)));
     return this.#streams;
   }
-  async watchTicker(symbol: string, params?: Dict): Promise<Ticker> {
+  watchTicker(symbol: string, params?: Dict): Promise<Ticker> {
     this.#pin('watchTicker', [symbol]);
+    // once loaded, straight to the handler: no extra promise hops on a call a loop makes per update
     const h = this.#handler;
     if (h !== undefined && this.has.watchTicker === true) return h.watchTicker!(symbol, params);
-    return (await this.streamHandler('watchTicker')).watchTicker!(symbol, params);
+    return this.streamHandler('watchTicker').then((handler) => handler.watchTicker!(symbol, params));
   }
-  async watchTickers(symbols?: string[], params?: Dict): Promise<Tickers> {
+  watchTickers(symbols?: string[], params?: Dict): Promise<Tickers> {
     this.#pin('watchTickers', [symbols]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchTickers === true) return h.watchTickers!(symbols, params);
-    return (await this.streamHandler('watchTickers')).watchTickers!(symbols, params);
+    return this.streamHandler('watchTickers').then((handler) => handler.watchTickers!(symbols, params));
   }
-  async watchOrderBook(symbol: string, limit?: number, params?: Dict): Promise<OrderBook> {
+  watchOrderBook(symbol: string, limit?: number, params?: Dict): Promise<OrderBook> {
     this.#pin('watchOrderBook', [symbol]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchOrderBook === true) return h.watchOrderBook!(symbol, limit, params);
-    return (await this.streamHandler('watchOrderBook')).watchOrderBook!(symbol, limit, params);
+    return this.streamHandler('watchOrderBook').then((handler) => handler.watchOrderBook!(symbol, limit, params));
   }
-  async watchTrades(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+  watchTrades(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
     this.#pin('watchTrades', [symbol]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchTrades === true) return h.watchTrades!(symbol, since, limit, params);
-    return (await this.streamHandler('watchTrades')).watchTrades!(symbol, since, limit, params);
+    return this.streamHandler('watchTrades').then((handler) => handler.watchTrades!(symbol, since, limit, params));
   }
-  async watchOHLCV(
-    symbol: string,
-    timeframe?: string,
-    since?: number,
-    limit?: number,
-    params?: Dict,
-  ): Promise<OHLCV[]> {
+  watchOHLCV(symbol: string, timeframe?: string, since?: number, limit?: number, params?: Dict): Promise<OHLCV[]> {
     this.#pin('watchOHLCV', [symbol, timeframe]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchOHLCV === true) return h.watchOHLCV!(symbol, timeframe, since, limit, params);
-    return (await this.streamHandler('watchOHLCV')).watchOHLCV!(symbol, timeframe, since, limit, params);
+    return this.streamHandler('watchOHLCV').then((handler) =>
+      handler.watchOHLCV!(symbol, timeframe, since, limit, params),
+    );
   }
-  async watchBalance(params?: Dict): Promise<Balances> {
+  watchBalance(params?: Dict): Promise<Balances> {
     this.#pin('watchBalance', []);
     const h = this.#handler;
     if (h !== undefined && this.has.watchBalance === true) return h.watchBalance!(params);
-    return (await this.streamHandler('watchBalance')).watchBalance!(params);
+    return this.streamHandler('watchBalance').then((handler) => handler.watchBalance!(params));
   }
-  async watchOrders(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]> {
+  watchOrders(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]> {
     this.#pin('watchOrders', [symbol]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchOrders === true) return h.watchOrders!(symbol, since, limit, params);
-    return (await this.streamHandler('watchOrders')).watchOrders!(symbol, since, limit, params);
+    return this.streamHandler('watchOrders').then((handler) => handler.watchOrders!(symbol, since, limit, params));
   }
-  async watchMyTrades(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+  watchMyTrades(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
     this.#pin('watchMyTrades', [symbol]);
     const h = this.#handler;
     if (h !== undefined && this.has.watchMyTrades === true) return h.watchMyTrades!(symbol, since, limit, params);
-    return (await this.streamHandler('watchMyTrades')).watchMyTrades!(symbol, since, limit, params);
+    return this.streamHandler('watchMyTrades').then((handler) => handler.watchMyTrades!(symbol, since, limit, params));
   }
 
   // ---- ending streams (CCXT's unWatch* methods) ----
@@ -1122,13 +1119,25 @@ export abstract class Exchange {
   }
 
   #pin(method: WatchMethod, args: unknown[]): void {
+    // a watch loop pins on every call: after the first, one lookup by the arguments as given
+    const a0 = args[0];
+    const fast = typeof a0 === 'string' && (method !== 'watchOHLCV' || args[1] === undefined) ? a0 : undefined;
+    if (fast !== undefined && this.#pinned.get(method)?.has(fast) === true) return;
     this.#watchEntry(method, args).pinned = true;
+    if (fast !== undefined) {
+      let set = this.#pinned.get(method);
+      if (set === undefined) this.#pinned.set(method, (set = new Set()));
+      set.add(fast);
+    }
   }
+  /** Arguments (as given) already pinned, per method; emptied by any unWatch of that method. */
+  #pinned = new Map<WatchMethod, Set<string>>();
 
   async #unWatch(method: WatchMethod, args: unknown[]): Promise<boolean> {
     if (this.has[method] !== true) this.notSupported(`un${method[0]!.toUpperCase()}${method.slice(1)}`);
     const entry = this.#watchEntry(method, args);
     entry.pinned = false;
+    this.#pinned.delete(method);
     this.#release(entry);
     return true;
   }
@@ -1168,6 +1177,7 @@ export abstract class Exchange {
     this.#streams = undefined;
     this.#handler = undefined;
     this.#watches.clear();
+    this.#pinned.clear();
     if (streams !== undefined) (await streams).close();
     this.#throttler?.close();
     this.#throttler = undefined;
