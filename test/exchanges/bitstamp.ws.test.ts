@@ -151,6 +151,7 @@ interface RestCall {
   url: string;
   method: string;
   headers: Record<string, string>;
+  body?: string | undefined;
 }
 interface RestReply {
   status?: number;
@@ -158,9 +159,12 @@ interface RestReply {
   /** Answer only after this many ms (diffs sent meanwhile are held by the library). */
   delay?: number;
 }
-type Rest = (url: string) => RestReply | Promise<RestReply>;
+type Rest = (url: string, body?: string) => RestReply | Promise<RestReply>;
 
-/** REST answers: order books per market id, served in order (the last one repeats), and websocket tokens. */
+/**
+ * REST answers: order books per market id, served in order (the last one repeats), websocket tokens, and an account
+ * with no open orders and no trades (what a catch-up after a reconnect asks).
+ */
 function restOf(
   books: Record<string, RestReply[]>,
   tokens: Dict[] = [{ valid_sec: 60, token: 'tok-1', user_id: 4848701 }],
@@ -176,15 +180,16 @@ function restOf(
       return list[Math.min(n, list.length - 1)] ?? { status: 404, body: { status: 'error', reason: 'not found' } };
     }
     if (url.endsWith('/websockets_token/')) return { body: tokens[Math.min(tokenCount++, tokens.length - 1)] };
+    if (url.endsWith('/open_orders/all/') || url.includes('/user_transactions/')) return { body: [] };
     return { status: 404, body: { status: 'error', reason: 'unexpected' } };
   };
 }
 
 function make(feed: Feed, rest: Rest = restOf({}), options: Dict = {}, config: Dict = {}) {
   const calls: RestCall[] = [];
-  const fetch = async (url: string, init: { method: string; headers: Record<string, string> }) => {
-    calls.push({ url, method: init.method, headers: init.headers });
-    const reply = await rest(url);
+  const fetch = async (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => {
+    calls.push({ url, method: init.method, headers: init.headers, body: init.body });
+    const reply = await rest(url, init.body);
     if (reply.delay !== undefined) await sleep(reply.delay);
     const text = JSON.stringify(reply.body);
     return {

@@ -24,14 +24,15 @@
  * applied; a diff older than the book's state (other than the ones the snapshot already covers) is out of order and
  * rebuilds that symbol's book from a new snapshot, as does a crossed book. Watch calls of a book that is being
  * rebuilt wait for the rebuilt one. A dropped socket rebuilds the books it carried once the new socket resubscribes.
+ *
+ * Private streams after a drop. Bitstamp does not replay order events or fills to a new socket. Once every private
+ * channel that was live on the dropped socket is acknowledged again on a new one, REST tells what the gap hid (the
+ * rules are in ws/reconcile.ts): open_orders/all/ against the orders held, order_status/ for the ones no longer open,
+ * user_transactions/{pair}/ since the newest fill held (or the drop). What changed goes into the same caches and
+ * hashes as a streamed event; a socket event repeating what the catch-up published is dropped (by order state and
+ * trade id). There is no balance channel, so nothing to catch up there.
  */
-import {
-  AuthenticationError,
-  ArgumentsRequired,
-  BadRequest,
-  ExchangeError,
-  type BaseError,
-} from '../../core/errors.js';
+import { AuthenticationError, ArgumentsRequired, BadRequest, BaseError, ExchangeError } from '../../core/errors.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given, int, isPlainObject, str } from '../../core/util.js';
@@ -39,6 +40,7 @@ import { RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { cutOrderBook, StreamHandler } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
+import { ordersChangedInGap, tradesInGap } from '../../ws/reconcile.js';
 import type { Subscription } from '../../ws/streams.js';
 import type { bitstamp } from './bitstamp.js';
 import {
@@ -66,6 +68,10 @@ interface Topic {
   confirmed: boolean;
   /** When its subscribe left on the current socket (an error naming no channel belongs to the oldest unanswered). */
   sentSeq: number | undefined;
+  /** Private: exchange time (ms) of its first acknowledgement; until then no socket of it has dropped while live. */
+  liveSince?: number;
+  /** Private: a socket it was live on dropped; from this time (ms) on, events may have been missed. */
+  gapSince?: number;
 }
 
 /** A diff as it arrived, with its microtimestamp read once. */
@@ -94,6 +100,8 @@ interface WsAuth {
   /** Local time (ms) after which a new token is fetched. */
   renewAt: number;
 }
+
+const TERMINAL = new Set(['closed', 'canceled', 'expired', 'rejected']);
 
 const ORDER_EVENTS = new Set(['order_created', 'order_changed', 'order_deleted', 'stop_active', 'stop_inactive']);
 
@@ -128,6 +136,13 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   private readonly cursors = new Map<string, number>();
   private readonly orderCaches = new Map<string, RingCache<Order>>();
   private readonly fillCaches = new Map<string, RingCache<Trade>>();
+  /** Private topics acknowledged on a new socket after a drop, waiting for the others to catch up together. */
+  private readonly caughtUp = new Set<Topic>();
+  /** What catch-ups published, so the same state arriving on the socket is not handed out twice. */
+  private readonly recoveredOrders = new Map<string, Order>();
+  private readonly recoveredFills = new Set<string>();
+  /** Local time (Date.now) of the last frame each socket brought: a silent socket lost events since then. */
+  private readonly lastFrame = new Map<Connection, number>();
   private auth: WsAuth | undefined;
   private authFlight: Promise<WsAuth> | undefined;
   private sendSeq = 0;
@@ -205,10 +220,17 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
         break;
       case 'orders':
         this.orderCaches.delete(s);
+        for (const [id, o] of this.recoveredOrders) if (o.symbol === s) this.recoveredOrders.delete(id);
         break;
       case 'mytrades':
         this.fillCaches.delete(s);
+        for (const k of this.recoveredFills) if (k.startsWith(`${s} `)) this.recoveredFills.delete(k);
         break;
+    }
+    if (topic.isPrivate) {
+      this.caughtUp.delete(topic);
+      // it may have been the last one the others were waiting for
+      this.startCatchUp();
     }
   }
 
@@ -269,9 +291,16 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
 
   protected override onReconnect(conn: Connection, keys: string[]): void {
     super.onReconnect(conn, keys);
+    const downSince = this.downSince(conn);
+    this.lastFrame.delete(conn);
     for (const key of keys) {
       const topic = this.topics.get(key);
       if (topic === undefined) continue;
+      if (topic.liveSince !== undefined) {
+        // the earliest drop not caught up yet counts (a socket can drop again before its channels are back)
+        topic.gapSince ??= Math.max(topic.liveSince, downSince);
+        this.caughtUp.delete(topic);
+      }
       topic.confirmed = false;
       topic.sentSeq = undefined;
       const sync = this.syncs.get(topic.market.symbol);
@@ -291,6 +320,10 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     this.cursors.clear();
     this.orderCaches.clear();
     this.fillCaches.clear();
+    this.caughtUp.clear();
+    this.recoveredOrders.clear();
+    this.recoveredFills.clear();
+    this.lastFrame.clear();
     this.auth = undefined;
   }
 
@@ -446,6 +479,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   // Incoming frames
 
   handleMessage(data: unknown, conn: Connection): void {
+    this.lastFrame.set(conn, Date.now());
     if (!isPlainObject(data)) return;
     const event = str(data, 'event');
     const channel = str(data, 'channel') ?? '';
@@ -492,6 +526,14 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     const topic = this.byChannel.get(channel);
     if (topic === undefined) return;
     topic.confirmed = true;
+    if (topic.isPrivate) {
+      if (topic.liveSince === undefined) topic.liveSince = this.exchange.milliseconds();
+      else if (topic.gapSince !== undefined) {
+        this.caughtUp.add(topic);
+        this.startCatchUp();
+      }
+      return;
+    }
     if (topic.kind !== 'diff') return;
     const s = topic.market.symbol;
     const sync = this.syncs.get(s);
@@ -691,16 +733,171 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
 
   private onOrder(topic: Topic, raw: RawWsOrder, event: string): void {
     const s = topic.market.symbol;
+    const order = parseWsOrder(raw, event, topic.market);
+    if (this.repeatsRecovered(order)) return;
     const cache = this.ring(this.orderCaches, s);
-    cache.push(parseWsOrder(raw, event, topic.market));
+    cache.push(order);
     this.flush(`orders:${s}`, cache, true);
   }
 
   private onFill(topic: Topic, raw: RawWsMyTrade): void {
     const s = topic.market.symbol;
+    const trade = parseWsMyTrade(raw, topic.market);
+    // a fill a catch-up already handed out
+    if (trade.id !== undefined && this.recoveredFills.delete(`${s} ${trade.id}`)) return;
     const cache = this.ring(this.fillCaches, s);
-    cache.push(parseWsMyTrade(raw, topic.market));
+    cache.push(trade);
     this.flush(`mytrades:${s}`, cache, false);
+  }
+
+  /**
+   * A socket event for an order a catch-up published is a repeat when the catch-up saw the order end (nothing
+   * follows an end) or saw the same fill, size and price; the first event that says more replaces it.
+   */
+  private repeatsRecovered(order: Order): boolean {
+    const seen = this.recoveredOrders.get(order.id);
+    if (seen === undefined) return false;
+    if (TERMINAL.has(seen.status ?? '')) return true;
+    const same =
+      seen.status === order.status &&
+      seen.filled === order.filled &&
+      seen.remaining === order.remaining &&
+      seen.price === order.price;
+    if (!same) this.recoveredOrders.delete(order.id);
+    return same;
+  }
+
+  // ---- private streams: catching up after a drop ----
+
+  /**
+   * When a dropped socket stopped bringing news, in exchange time: its last frame (a silent socket is only declared
+   * stale after a while), less options.ws.gapMargin for the clock difference with the exchange. REST rows from
+   * before it that were already streamed are recognised by id.
+   */
+  private downSince(conn: Connection): number {
+    const now = this.exchange.milliseconds();
+    const last = this.lastFrame.get(conn);
+    const silent = last === undefined ? 0 : Math.max(0, Date.now() - last);
+    return now - silent - this.wsOption('gapMargin', 2000);
+  }
+
+  /**
+   * Runs the catch-up of the private topics acknowledged again, once none of those that dropped is still waiting
+   * for its acknowledgement (one open-orders call serves every symbol). Each acknowledged topic is caught up once.
+   */
+  private startCatchUp(): void {
+    if (this.closed || this.caughtUp.size === 0) return;
+    for (const t of this.topics.values()) {
+      if (t.isPrivate && t.gapSince !== undefined && !this.caughtUp.has(t) && this.streams.isSubscribed(t.key)) return;
+    }
+    const batch = [...this.caughtUp];
+    this.caughtUp.clear();
+    const since = new Map<Topic, number>();
+    for (const t of batch) {
+      since.set(t, t.gapSince!);
+      delete t.gapSince;
+    }
+    const orders = batch.filter((t) => t.kind === 'orders');
+    if (orders.length > 0) void this.catchUpOrders(orders);
+    for (const t of batch) if (t.kind === 'mytrades') void this.catchUpFills(t, since.get(t)!);
+  }
+
+  /** A topic that is still the one subscribed (not unwatched or closed while REST answered). */
+  private current(topic: Topic): boolean {
+    return !this.closed && this.topics.get(topic.key) === topic;
+  }
+
+  /** Orders of the watched symbols that changed in the gap, published per symbol as if streamed. */
+  private async catchUpOrders(topics: Topic[]): Promise<void> {
+    const symbols = new Set(topics.map((t) => t.market.symbol));
+    const marks = new Map<Topic, number>();
+    const latest = new Map<string, Order>();
+    for (const t of topics) {
+      const cache = this.ring(this.orderCaches, t.market.symbol);
+      marks.set(t, cache.appended);
+      for (const o of cache.toArray()) {
+        latest.delete(o.id);
+        latest.set(o.id, o);
+      }
+    }
+    let changed: Order[];
+    try {
+      changed = await ordersChangedInGap({
+        known: [...latest.values()],
+        fetchOpenOrders: async () =>
+          (await this.exchange.fetchOpenOrders()).filter((o) => o.symbol !== undefined && symbols.has(o.symbol)),
+        fetchOrder: (o) => this.exchange.fetchOrder(o.id, o.symbol),
+        maxLookups: this.wsOption('gapLookups', 50),
+      });
+    } catch (e) {
+      this.catchUpFailed(topics, e);
+      return;
+    }
+    for (const t of topics) {
+      if (!this.current(t)) continue;
+      const s = t.market.symbol;
+      const cache = this.ring(this.orderCaches, s);
+      // what the socket brought since the catch-up began is newer than the REST view
+      const streamed = new Set(cache.newSince(marks.get(t)!).map((o) => o.id));
+      const fresh = changed.filter((o) => o.symbol === s && !streamed.has(o.id));
+      if (fresh.length === 0) continue;
+      for (const o of fresh) {
+        cache.push(o);
+        this.recoveredOrders.delete(o.id);
+        this.recoveredOrders.set(o.id, o);
+      }
+      this.trimRecovered();
+      this.flush(`orders:${s}`, cache, true);
+    }
+  }
+
+  /** The symbol's fills after the newest one held (or the drop), published as if streamed. */
+  private async catchUpFills(topic: Topic, downSince: number): Promise<void> {
+    const s = topic.market.symbol;
+    const cache = this.ring(this.fillCaches, s);
+    const mark = cache.appended;
+    let trades: Trade[];
+    try {
+      trades = await tradesInGap(cache.toArray(), downSince, (since) =>
+        this.exchange.fetchMyTrades(s, since, this.wsOption('gapTrades', 1000)),
+      );
+    } catch (e) {
+      this.catchUpFailed([topic], e);
+      return;
+    }
+    if (!this.current(topic)) return;
+    const streamed = new Set(cache.newSince(mark).map((t) => t.id));
+    const fresh = trades
+      .filter((t) => t.id === undefined || !streamed.has(t.id))
+      .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    if (fresh.length === 0) return;
+    for (const t of fresh) {
+      cache.push(t);
+      if (t.id !== undefined) this.recoveredFills.add(`${s} ${t.id}`);
+    }
+    this.trimRecovered();
+    this.flush(`mytrades:${s}`, cache, false);
+  }
+
+  /** Only the latest catch-ups matter for repeats on the socket: the oldest entries go past options.ws.orders. */
+  private trimRecovered(): void {
+    const cap = this.limits.orders;
+    for (const id of this.recoveredOrders.keys()) {
+      if (this.recoveredOrders.size <= cap) break;
+      this.recoveredOrders.delete(id);
+    }
+    for (const k of this.recoveredFills) {
+      if (this.recoveredFills.size <= cap) break;
+      this.recoveredFills.delete(k);
+    }
+  }
+
+  /** The stream goes on; the error is reported, and the watch calls waiting on it get it when it is typed. */
+  private catchUpFailed(topics: Topic[], error: unknown): void {
+    if (this.closed) return;
+    this.onError(error);
+    if (!(error instanceof BaseError)) return;
+    for (const t of topics) if (this.current(t)) for (const hash of this.hashesOf(t)) this.streams.reject(hash, error);
   }
 
   /** Resolves `hash` with what its cache took since the last resolution (one entry per id where asked). */
