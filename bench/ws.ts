@@ -294,7 +294,7 @@ interface Side {
   /** Hands one pre-parsed message to the library's websocket handler. */
   feed: (message: unknown) => void;
   /** One watch call, as a user's loop makes it. */
-  watch: () => Promise<unknown>;
+  watch: (limit?: number) => Promise<unknown>;
   /** The library's book now (best `n` levels a side). */
   book: (n: number) => { bids: Levels; asks: Levels; nonce: number | undefined };
   close: () => Promise<void>;
@@ -322,7 +322,7 @@ async function unifexSide(cls: UnifexClass, server: AckServer, routes: Routes): 
   return {
     feed: (message) => handler.handleMessage(message, conn),
     // the public method, as a user's loop calls it (ccxt's side does the same)
-    watch: () => ex.watchOrderBook(SYMBOL),
+    watch: (limit) => ex.watchOrderBook(SYMBOL, limit),
     book: (n) => {
       const b = books.get(SYMBOL)!;
       return { bids: b.bids.levels(n), asks: b.asks.levels(n), nonce: b.nonce };
@@ -344,7 +344,7 @@ interface CcxtPro {
   urls: { api: { ws: Record<string, unknown> } };
   clients: Record<string, unknown>;
   orderbooks: Record<string, CcxtBook>;
-  watchOrderBook: (symbol: string) => Promise<unknown>;
+  watchOrderBook: (symbol: string, limit?: number) => Promise<unknown>;
   handleMessage: (client: unknown, message: unknown) => void;
   close: () => Promise<unknown>;
   loadHttpProxyAgent: () => Promise<unknown>;
@@ -367,7 +367,7 @@ async function ccxtSide(server: AckServer, routes: Routes): Promise<Side> {
   const client = Object.values(ex.clients)[0];
   return {
     feed: (message) => ex.handleMessage(client, message),
-    watch: () => ex.watchOrderBook(SYMBOL),
+    watch: (limit) => ex.watchOrderBook(SYMBOL, limit),
     book: (n) => {
       const b = ex.orderbooks[SYMBOL]!;
       const cut = (side: Levels): Levels => side.slice(0, n).map((l) => [l[0]!, l[1]!]);
@@ -405,6 +405,8 @@ interface Mode {
   name: string;
   /** Events handed over between two yields to the event loop; 0: no watcher, everything in one go. */
   batch: number;
+  /** The depth the watcher asks for (default: the whole book). */
+  limit?: number;
 }
 
 export interface WsBookRow {
@@ -437,7 +439,7 @@ async function run(side: Side, events: DepthUpdate[], mode: Mode): Promise<{ rat
     // ends when the instance is closed (its pending call rejects)
     void (async () => {
       while (!stop) {
-        await side.watch();
+        await side.watch(mode.limit);
         resolved++;
       }
     })().catch(() => undefined);
@@ -475,6 +477,7 @@ export async function benchWsBook(options: WsBookOptions = {}): Promise<WsBookRe
     { name: 'no watcher', batch: 0 },
     { name: 'watcher, yield every 10 updates', batch: 10 },
     { name: 'watcher awaiting each update', batch: 1 },
+    { name: 'watcher awaiting each update, 20 levels', batch: 1, limit: 20 },
   ].filter((m) => options.modes === undefined || options.modes.some((s) => m.name.includes(s)));
 
   // the same snapshot and the same event objects for every run of both libraries

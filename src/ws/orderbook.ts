@@ -192,10 +192,11 @@ export class BookSide {
   levels(limit?: number): BookLevel[] {
     const n = this.flat.length >> 1;
     const cut = limit !== undefined && limit < n;
+    // a short cut is cheaper made fresh each time than kept in a mirror of the whole side (which, if there is
+    // one, is left to lapse: rowChanges goes on counting)
+    if (cut && limit <= 64) return this.fresh(limit);
     let rows = this.rows;
     if (rows === undefined) {
-      // a short cut is cheaper made fresh each time than a mirror of the whole side
-      if (cut && limit <= 64) return this.fresh(limit);
       rows = this.rows = this.fresh(n);
       this.rowsShared = false;
     }
