@@ -946,7 +946,10 @@ export interface FeedOrderState {
   lastTradeTimestamp?: number | undefined;
   /** Highest feed sequence applied: older or repeated messages (after a resubscribe) change nothing. */
   sequence?: number | undefined;
-  info: RawFeedEvent;
+  /** Last set from REST (a catch-up after a reconnect): feed events that change nothing are not news. */
+  restored?: boolean;
+  /** The feed event last applied, or the REST order it was restored from. */
+  info: RawFeedEvent | RawOrder;
 }
 
 const DONE_STATUS: Record<string, OrderStatus> = { filled: 'closed', canceled: 'canceled' };
@@ -1026,6 +1029,50 @@ export function foldFeedOrder(
     default:
       break;
   }
+  return s;
+}
+
+/**
+ * The state of an order as REST reports it (GET /orders, GET /orders/{id}), for the feed to go on from: the order is
+ * known whole (`filled_size` counts every match), and the feed sequence of `prev` is kept so that repeated messages
+ * still change nothing.
+ */
+export function feedStateOfOrder(raw: RawOrder, productId: string, prev: FeedOrderState | undefined): FeedOrderState {
+  const matched = moneyString(raw.filled_size) ?? '0';
+  // Market orders placed by funds have no size; as with the feed's own state, the unified order derives it once done.
+  const amount = moneyString(raw.size);
+  const s: FeedOrderState = {
+    id: raw.id,
+    productId: raw.product_id ?? productId,
+    status: parseOrderStatus(raw.status, raw.done_reason) ?? prev?.status ?? 'open',
+    matched,
+    fromStart: true,
+    matchedCost: moneyString(raw.executed_value) ?? '0',
+    restored: true,
+    info: raw,
+  };
+  const clientOrderId = raw.client_oid === '' ? undefined : (raw.client_oid ?? prev?.clientOrderId);
+  if (clientOrderId !== undefined) s.clientOrderId = clientOrderId;
+  const side = raw.side ?? prev?.side;
+  if (side !== undefined) s.side = side;
+  const type = raw.type ?? prev?.type;
+  if (type !== undefined) s.type = type;
+  const price = moneyString(raw.price) ?? prev?.price;
+  if (price !== undefined) s.price = price;
+  if (amount !== undefined) {
+    s.amount = amount;
+    s.remaining = dSub(amount, matched);
+  }
+  const trigger = moneyString(raw.stop_price) ?? prev?.triggerPrice;
+  if (trigger !== undefined) s.triggerPrice = trigger;
+  const fee = moneyString(raw.fill_fees);
+  if (fee !== undefined) s.feeCost = fee;
+  const timestamp = parse8601(raw.created_at) ?? prev?.timestamp;
+  if (timestamp !== undefined) s.timestamp = timestamp;
+  const updated = parse8601(raw.done_at) ?? prev?.lastUpdateTimestamp;
+  if (updated !== undefined) s.lastUpdateTimestamp = updated;
+  if (prev?.lastTradeTimestamp !== undefined) s.lastTradeTimestamp = prev.lastTradeTimestamp;
+  if (prev?.sequence !== undefined) s.sequence = prev.sequence;
   return s;
 }
 

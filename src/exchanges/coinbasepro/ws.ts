@@ -24,13 +24,24 @@
  *
  * The user channel repeats `match` messages that the matches channel also sends, with nothing on them to tell the two
  * apart, so private topics get a socket of their own.
+ *
+ * Catch-up. The feed does not replay the user channel after a reconnect, so what happened while the private socket
+ * was down is asked from REST once the `subscriptions` answer on the new socket lists the user topic again (never on
+ * a topic's first subscription): open orders and the known ones that left that list (ws/reconcile), when watchOrders
+ * runs, and the fills since the newest one seen or since the socket last heard anything, when watchMyTrades runs. What
+ * changed goes into the same caches and to the same watchers as a streamed event. Orders merge by id (an order the
+ * feed already closed is left alone; a feed event that changes nothing on a restored order is not news) and fills by
+ * trade and order id (a match the catch-up already handed out is skipped, fill and order alike); what the feed still
+ * says about an order REST found finished changes nothing. The user channel carries no balances, so there is nothing
+ * to fetch for them.
  */
 import {
   ArgumentsRequired,
   AuthenticationError,
   BadRequest,
+  BaseError,
   ExchangeError,
-  type BaseError,
+  OrderNotFound,
 } from '../../core/errors.js';
 import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
@@ -39,10 +50,12 @@ import { filterBySinceLimit, given, isPlainObject, parse8601, parseJson, str } f
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { cutOrderBook, StreamHandler } from '../../ws/handler.js';
+import { ordersChangedInGap, tradesInGap } from '../../ws/reconcile.js';
 import type { Subscription } from '../../ws/streams.js';
 import type { coinbasepro } from './coinbasepro.js';
 import {
   feedMatchRoles,
+  feedStateOfOrder,
   foldFeedOrder,
   parseFeedFill,
   parseFeedOrder,
@@ -52,6 +65,7 @@ import {
   type FeedRole,
   type RawFeedEvent,
   type RawFeedTicker,
+  type RawOrder,
   type RawPublicTrade,
 } from './parse.js';
 
@@ -87,6 +101,21 @@ interface Backfill {
 
 const USER_EVENTS = new Set(['received', 'open', 'done', 'change', 'activate']);
 
+/** What a reader of two versions of one order would compare (money as numbers, so '0.50000000' is '0.5'). */
+function sameOrderState(a: FeedOrderState, b: FeedOrderState): boolean {
+  const x = parseFeedOrder(a, undefined);
+  const y = parseFeedOrder(b, undefined);
+  return (
+    x.status === y.status &&
+    x.filled === y.filled &&
+    x.remaining === y.remaining &&
+    x.amount === y.amount &&
+    x.price === y.price
+  );
+}
+
+const isRawOrder = (x: unknown): x is RawOrder => isPlainObject(x) && typeof x['id'] === 'string';
+
 const asRows = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
 
 export class coinbaseproStreams extends StreamHandler<coinbasepro> {
@@ -108,6 +137,14 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   /** Ids of orders in the order they changed: watchOrders hands out the ones changed since its last answer. */
   private readonly orderLog: RingCache<string>;
   private readonly fills: RingCache<Trade>;
+  /** Trade id + order id of the fills handed out lately (streamed or caught up), so none is handed out twice. */
+  private readonly fillKeys = new Set<string>();
+  /** Private url -> exchange time of the last message on it (where a gap starts when the socket dies silently). */
+  private readonly lastHeard = new Map<string, number>();
+  /** User topic key -> start of the gap to catch up once the topic is confirmed on a new socket. */
+  private readonly gaps = new Map<string, number>();
+  /** Catch-ups under way (diagnostics and tests). */
+  catchUps = 0;
   private lastSweep = 0;
   private closed = false;
   /** Trade id gaps seen per symbol (diagnostics). */
@@ -223,6 +260,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private forget(key: string): void {
     const topic = this.topics.get(key);
     this.topics.delete(key);
+    this.gaps.delete(key);
     this.streams.unsubscribe(key);
     if (topic === undefined) return;
     const { symbol, url, productId } = topic;
@@ -308,7 +346,16 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     // A new socket is a new feed session: heartbeats start over, and nothing is confirmed yet.
     const prefix = `${conn.url} `;
     for (const id of [...this.beats.keys()]) if (id.startsWith(prefix)) this.beats.delete(id);
-    for (const topic of this.topics.values()) if (topic.url === conn.url) topic.confirmed = false;
+    // A user topic that was live has a gap from the last message the socket brought (a socket declared stale went
+    // quiet well before it was dropped), less options.ws.catchUpOverlap for the difference between the clocks.
+    const heard = this.lastHeard.get(conn.url) ?? this.exchange.milliseconds();
+    const since = heard - this.wsOption('catchUpOverlap', 5_000);
+    for (const topic of this.topics.values()) {
+      if (topic.url !== conn.url) continue;
+      if (topic.confirmed && topic.channel === 'user')
+        this.gaps.set(topic.key, Math.min(since, this.gaps.get(topic.key) ?? since));
+      topic.confirmed = false;
+    }
   }
 
   override close(): void {
@@ -325,6 +372,9 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.orderStates.clear();
     this.orderLog.clear();
     this.fills.clear();
+    this.fillKeys.clear();
+    this.lastHeard.clear();
+    this.gaps.clear();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -442,6 +492,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   // Messages
 
   handleMessage(data: unknown, conn: Connection): void {
+    if (this.privateUrls.has(conn.url)) this.lastHeard.set(conn.url, this.exchange.milliseconds());
     if (!isPlainObject(data)) return;
     switch (data['type']) {
       case 'snapshot':
@@ -705,6 +756,10 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
         const known = orderId === undefined ? undefined : this.orderStates.get(orderId);
         // A match already folded into the order (same or older sequence) is a repeat.
         if (known?.sequence !== undefined && e.sequence !== undefined && e.sequence <= known.sequence) continue;
+        // A match a catch-up already handed out: the fill went out and the order was restored with it.
+        const fillKey = e.trade_id === undefined ? undefined : `${String(e.trade_id)} ${orderId ?? ''}`;
+        if (fillKey !== undefined && this.fillKeys.has(fillKey)) continue;
+        if (fillKey !== undefined) this.rememberFill(fillKey);
         this.fills.push(parseFeedFill(e, role, market));
         filled = true;
         if (orderId !== undefined) changed = this.applyOrder(e, orderId, role) || changed;
@@ -722,11 +777,24 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
 
   private applyOrder(e: RawFeedEvent, orderId: string, role?: FeedRole): boolean {
     const prev = this.orderStates.get(orderId);
+    // REST found the order finished: whatever the feed still says about it is what REST already counted.
+    if (prev?.restored === true && prev.status !== 'open') return false;
     const next = foldFeedOrder(prev, e, orderId, role);
     if (next === prev) return false;
     this.orderStates.upsert(orderId, next);
+    // An order restored from REST may already show what the feed is still delivering: an event that changes nothing
+    // on it is kept but not handed out again.
+    if (prev?.restored === true && sameOrderState(prev, next)) return false;
     this.orderLog.push(orderId);
     return true;
+  }
+
+  private rememberFill(key: string): void {
+    this.fillKeys.add(key);
+    if (this.fillKeys.size > this.limits.orders * 2) {
+      const oldest = this.fillKeys.values().next();
+      if (oldest.done !== true) this.fillKeys.delete(oldest.value);
+    }
   }
 
   private resolveOrders(symbol: string): void {
@@ -770,8 +838,128 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       for (const id of ids) listed.add(`${String(ch['name'])} ${String(id)}`);
     }
     for (const topic of this.topics.values()) {
-      if (topic.url === conn.url) topic.confirmed = listed.has(`${topic.channel} ${topic.productId}`);
+      if (topic.url !== conn.url) continue;
+      const was = topic.confirmed;
+      topic.confirmed = listed.has(`${topic.channel} ${topic.productId}`);
+      // Live again on a new socket after a drop: ask REST what the feed did not say meanwhile.
+      const since = this.gaps.get(topic.key);
+      if (!was && topic.confirmed && since !== undefined) {
+        this.gaps.delete(topic.key);
+        this.catchUp(topic, since);
+      }
     }
+  }
+
+  // ---- private: catching up after a reconnect ----
+
+  /** Orders (watchOrders) and fills (watchMyTrades) of the gap from REST, for the streams that are watched. */
+  private catchUp(topic: Topic, since: number): void {
+    const market = this.exchange.market(topic.symbol);
+    if (topic.users.has('watchOrders'))
+      this.runCatchUp(topic, since, `orders:${topic.symbol}`, this.catchUpOrders(topic, market));
+    if (topic.users.has('watchMyTrades')) {
+      this.runCatchUp(topic, since, `mytrades:${topic.symbol}`, this.catchUpFills(topic, market, since));
+    }
+  }
+
+  /**
+   * A failed catch-up leaves the stream as it is: the error goes to onError and, typed, to the calls waiting on that
+   * stream; the gap is kept for the next reconnect to try again.
+   */
+  private runCatchUp(topic: Topic, since: number, hash: string, job: Promise<void>): void {
+    this.catchUps++;
+    job
+      .catch((e: unknown) => {
+        if (!this.live(topic)) return;
+        this.gaps.set(topic.key, Math.min(since, this.gaps.get(topic.key) ?? since));
+        this.onError(e);
+        if (e instanceof BaseError) this.streams.reject(hash, e);
+      })
+      .finally(() => this.catchUps--);
+  }
+
+  /** The topic is still the one the catch-up started for (not stopped, not closed). */
+  private live(topic: Topic): boolean {
+    return !this.closed && this.topics.get(topic.key) === topic;
+  }
+
+  private async catchUpOrders(topic: Topic, market: Market): Promise<void> {
+    const symbol = market.symbol;
+    const productId = market.id;
+    // Each answer is kept as the state it makes, against the order as the feed will know it when it is applied.
+    const restored = new Map<string, (now: FeedOrderState | undefined) => FeedOrderState>();
+    const fromRest = (order: Order): Order => {
+      const raw = order.info;
+      if (!isRawOrder(raw)) return order;
+      restored.set(raw.id, (now) => feedStateOfOrder(raw, productId, now));
+      return parseFeedOrder(feedStateOfOrder(raw, productId, this.orderStates.get(raw.id)), market);
+    };
+    const known: Order[] = [];
+    for (const state of this.orderStates.toArray())
+      if (state.productId === productId) known.push(parseFeedOrder(state, market));
+    const changed = await ordersChangedInGap({
+      known,
+      maxLookups: this.wsOption('catchUpLookups', 50),
+      fetchOpenOrders: async () =>
+        (await this.exchange.fetchOpenOrders(symbol, undefined, undefined, { paginate: true })).map(fromRest),
+      fetchOrder: async (order) => {
+        try {
+          return fromRest(await this.exchange.fetchOrder(order.id, symbol));
+        } catch (e) {
+          // The exchange purges an order cancelled without any match: unknown now means cancelled.
+          if (!(e instanceof OrderNotFound) || order.filled !== 0) throw e;
+          const cancel = (now: FeedOrderState | undefined): FeedOrderState | undefined =>
+            now === undefined ? undefined : { ...now, status: 'canceled', restored: true };
+          const state = cancel(this.orderStates.get(order.id));
+          if (state === undefined) return undefined;
+          restored.set(order.id, (now) => cancel(now) ?? state);
+          return parseFeedOrder(state, market);
+        }
+      },
+    });
+    if (!this.live(topic)) return;
+    let any = false;
+    for (const order of changed) {
+      const make = restored.get(order.id);
+      if (make !== undefined && this.restoreOrder(make(this.orderStates.get(order.id)))) any = true;
+    }
+    if (any) this.resolveOrders(symbol);
+  }
+
+  /**
+   * Puts an order REST reported into the cache unless the feed got further meanwhile: an order it has finished stays
+   * as it is, and one it saw fill more is not set back.
+   */
+  private restoreOrder(next: FeedOrderState): boolean {
+    const now = this.orderStates.get(next.id);
+    if (now !== undefined) {
+      if (now.status !== 'open' || sameOrderState(now, next)) return false;
+      const before = parseFeedOrder(now, undefined).filled ?? 0;
+      const after = parseFeedOrder(next, undefined).filled ?? 0;
+      if (next.status === 'open' && after < before) return false;
+    }
+    this.orderStates.upsert(next.id, next);
+    this.orderLog.push(next.id);
+    return true;
+  }
+
+  private async catchUpFills(topic: Topic, market: Market, since: number): Promise<void> {
+    const symbol = market.symbol;
+    const seen = this.fills.toArray().filter((t) => t.symbol === symbol);
+    const trades = await tradesInGap(seen, since, (from) =>
+      this.exchange.fetchMyTrades(symbol, from, undefined, { paginate: true }),
+    );
+    if (!this.live(topic)) return;
+    let any = false;
+    for (const t of [...trades].sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))) {
+      // Streamed meanwhile: already handed out.
+      const key = t.id === undefined ? undefined : `${t.id} ${t.order ?? ''}`;
+      if (key !== undefined && this.fillKeys.has(key)) continue;
+      if (key !== undefined) this.rememberFill(key);
+      this.fills.push(t);
+      any = true;
+    }
+    if (any) this.resolveFills(symbol);
   }
 
   /**
