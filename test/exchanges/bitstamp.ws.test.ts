@@ -921,4 +921,248 @@ describe('bitstamp ws: private channels', () => {
     await expect(withKeys.watchMyTrades()).rejects.toBeInstanceOf(ArgumentsRequired);
     expect(feed.received).toHaveLength(0);
   });
+
+  describe('after a dropped socket', () => {
+    const ORDERS = 'private-my_orders_btcusd-4848701';
+    const FILLS = 'private-my_trades_btcusd-4848701';
+    const A = '1463471322288128';
+    /** An account behind the fake REST: open_orders/all/ rows, order_status/ rows by id, user_transactions rows. */
+    interface Account {
+      open: Dict[];
+      status: Record<string, Dict>;
+      fills: Dict[];
+      /** Replaces the open_orders/all/ answer (a failure). */
+      openReply?: RestReply;
+      /** Delays the user_transactions answer. */
+      fillsDelay?: number;
+    }
+    const account = (): Account => ({ open: [], status: {}, fills: [] });
+    const accountRest =
+      (acct: Account): Rest =>
+      (url, body) => {
+        if (url.endsWith('/websockets_token/')) return { body: { valid_sec: 60, token: 'tok', user_id: 4848701 } };
+        if (url.endsWith('/open_orders/all/')) return acct.openReply ?? { body: acct.open };
+        if (url.endsWith('/order_status/')) {
+          const row = acct.status[new URLSearchParams(body ?? '').get('id') ?? ''];
+          return row !== undefined
+            ? { body: row }
+            : { status: 404, body: { status: 'error', reason: 'Order not found' } };
+        }
+        if (url.endsWith('/user_transactions/btcusd/')) {
+          return acct.fillsDelay === undefined ? { body: acct.fills } : { body: acct.fills, delay: acct.fillsDelay };
+        }
+        return { status: 404, body: { status: 'error', reason: 'unexpected' } };
+      };
+    /** REST calls other than the websocket token. */
+    const accountCalls = (calls: RestCall[]) =>
+      calls.filter((c) => !c.url.endsWith('/websockets_token/')).map((c) => c.url.replace(/^.*\/api\/v2\//, ''));
+    /** An open_orders/all/ row: `left` is what remains of `size`. */
+    const openRow = (id: string, price: string, size: string, left: string): Dict => ({
+      id,
+      datetime: '2022-03-01 09:42:58',
+      type: '1',
+      price,
+      amount: left,
+      amount_at_create: size,
+      currency_pair: 'BTC/USD',
+      market: 'BTC/USD',
+      client_order_id: '',
+    });
+    /** A fill as user_transactions/{pair}/ lists it (a sell of `btc` at 45000). */
+    const ledgerFill = (id: number, orderId: string, btc: string, usd: string, datetime: string): Dict => ({
+      id,
+      order_id: orderId,
+      type: '2',
+      datetime,
+      btc: `-${btc}`,
+      usd,
+      btc_usd: '45000.00',
+      fee: '0.50000',
+      eur: 0,
+    });
+    const myFill = (id: number, micro: number, amount = '0.01') => ({
+      data: { id, amount, price: '45000', microtimestamp: String(micro), fee: '0.5', order_id: A, side: 'sell' },
+      channel: FILLS,
+      event: 'trade',
+    });
+
+    it('behavior: an order filled while the private socket was down reaches watchOrders after the reconnect', async () => {
+      const feed = await startFeed();
+      cleanup.push(feed.close);
+      const acct = account();
+      const { ex, calls } = make(feed, accountRest(acct), {}, CREDS);
+      const first = ex.watchOrders('BTC/USD');
+      await until(() => feed.received.some(isSub(ORDERS)));
+      feed.send(myOrder('order_created', orderData()));
+      expect((await first).map((o) => [o.id, o.status])).toEqual([[A, 'open']]);
+      const second = ex.watchOrders('BTC/USD');
+      feed.send(myOrder('order_created', orderData({ id: 2, id_str: '2', price: 44000, price_str: '44000' })));
+      expect((await second).map((o) => o.id)).toEqual(['2']);
+
+      // while the socket is down: A fills, order 2 stays as it was, order 3 is placed
+      acct.open = [openRow('2', '44000.00', '0.05000000', '0.05000000'), openRow('3', '46000.00', '0.1', '0.1')];
+      acct.status[A] = {
+        id: A,
+        datetime: '2022-03-01 09:42:58',
+        type: '1',
+        status: 'Finished',
+        market: 'BTC/USD',
+        transactions: [
+          {
+            tid: 209895701,
+            price: '45000.00',
+            fee: '2.25',
+            datetime: '2023-11-14 22:13:21.000000',
+            usd: '2250.00',
+            btc: '0.05000000',
+            type: 2,
+          },
+        ],
+        amount_remaining: '0.00000000',
+        client_order_id: '',
+      };
+      const missed = ex.watchOrders('BTC/USD');
+      feed.sockets[0]!.terminate();
+      const caught = await missed;
+      expect(caught.map((o) => [o.id, o.symbol, o.status, o.side, o.price, o.filled, o.remaining])).toEqual([
+        ['3', 'BTC/USD', 'open', 'sell', 46000, 0, 0.1],
+        [A, 'BTC/USD', 'closed', 'sell', 45000, 0.05, 0],
+      ]);
+      expect(feed.received.filter(isSub(ORDERS))).toHaveLength(2);
+      expect(accountCalls(calls)).toEqual(['open_orders/all/', 'order_status/']);
+      expect(calls.find((c) => c.url.endsWith('/order_status/'))!.body).toBe(`id=${A}`);
+
+      // the socket repeats the end of A after the catch-up: handed out once; order 2 then changes: handed out
+      const next = ex.watchOrders('BTC/USD');
+      feed.send(myOrder('order_deleted', orderData({ amount: 0, amount_str: '0', amount_traded: '0.05' })));
+      feed.send(
+        myOrder(
+          'order_changed',
+          orderData({ id: 2, id_str: '2', price_str: '44000', amount_str: '0.03', amount_traded: '0.02' }),
+        ),
+      );
+      expect((await next).map((o) => [o.id, o.status, o.filled])).toEqual([['2', 'open', 0.02]]);
+      expect(accountCalls(calls)).toHaveLength(2);
+    });
+
+    it('behavior: a fill made while the private socket was down reaches watchMyTrades after the reconnect, once', async () => {
+      /** Frames the server sends right after acknowledging the fills channel on a later socket. */
+      let afterAck: unknown[] = [];
+      const feed = await startFeed((msg, socket) => {
+        if (!isSub(FILLS)(msg) || feed.sockets.length < 2) return;
+        socket.send(JSON.stringify({ event: 'bts:subscription_succeeded', channel: FILLS, data: {} }));
+        for (const f of afterAck) socket.send(JSON.stringify(f));
+        return true;
+      });
+      cleanup.push(feed.close);
+      const acct = account();
+      const { ex, calls } = make(feed, accountRest(acct), {}, CREDS);
+      const first = ex.watchMyTrades('BTC/USD');
+      await until(() => feed.received.some(isSub(FILLS)));
+      feed.send(myFill(5, (NOW - 60_000) * 1000));
+      expect((await first).map((t) => t.id)).toEqual(['5']);
+
+      // down: fill 7 happens; REST lists it with the fill already streamed and a deposit
+      acct.fills = [
+        ledgerFill(7, A, '0.02000000', '900.00', '2023-11-14 22:13:21.000000'),
+        ledgerFill(5, A, '0.01000000', '450.00', '2023-11-14 22:12:20.000000'),
+        { id: 6, type: '0', datetime: '2023-11-14 22:13:22', usd: '100.00', btc: 0, fee: '0' },
+      ];
+      const missed = ex.watchMyTrades('BTC/USD');
+      feed.sockets[0]!.terminate();
+      const [t7, ...more] = await missed;
+      expect(more).toEqual([]);
+      expect(t7).toMatchObject({
+        id: '7',
+        order: A,
+        symbol: 'BTC/USD',
+        side: 'sell',
+        price: 45000,
+        amount: 0.02,
+        cost: 900,
+        fee: { cost: 0.5, currency: 'USD' },
+        timestamp: NOW + 1000,
+      });
+      expect(accountCalls(calls)).toEqual(['user_transactions/btcusd/']);
+
+      // the socket sends fill 7 too, after the catch-up: not again; fill 8 is new
+      const next = ex.watchMyTrades('BTC/USD');
+      feed.send(myFill(7, (NOW + 1000) * 1000, '0.02'));
+      feed.send(myFill(8, (NOW + 2000) * 1000));
+      expect((await next).map((t) => t.id)).toEqual(['8']);
+
+      // down again; this time the socket streams fill 9 before REST (slow) lists it: handed out once
+      acct.fills = [ledgerFill(9, A, '0.01000000', '450.00', '2023-11-14 22:13:23.000000'), ...acct.fills];
+      acct.fillsDelay = 60;
+      afterAck = [myFill(9, (NOW + 3000) * 1000)];
+      const again = ex.watchMyTrades('BTC/USD');
+      feed.sockets[1]!.terminate();
+      expect((await again).map((t) => t.id)).toEqual(['9']);
+      await until(() => accountCalls(calls).length === 2);
+      await sleep(100); // the REST answer lands
+      const last = ex.watchMyTrades('BTC/USD');
+      feed.send(myFill(10, (NOW + 4000) * 1000));
+      expect((await last).map((t) => t.id)).toEqual(['10']);
+    });
+
+    it('behavior: no REST catch-up on the first connect, nor when nothing private is watched', async () => {
+      const feed = await startFeed();
+      cleanup.push(feed.close);
+      const acct = account();
+      acct.open = [openRow('2', '44000.00', '0.05000000', '0.05000000')];
+      const { ex, calls } = make(feed, accountRest(acct), {}, CREDS);
+      const orders = ex.watchOrders('BTC/USD');
+      const fills = ex.watchMyTrades('BTC/USD');
+      const trades = ex.watchTrades('BTC/USD');
+      await until(() => feed.received.filter((m) => m['event'] === 'bts:subscribe').length === 3);
+      feed.send(myOrder('order_created', orderData()));
+      feed.send(myFill(5, (NOW - 60_000) * 1000));
+      feed.send(liveTrade('btcusd', 1, 0, '0.1', '8700', T0));
+      await Promise.all([orders, fills, trades]);
+      await sleep(30);
+      expect(accountCalls(calls)).toEqual([]);
+
+      // the private streams are given up; a drop and reconnect then concerns public trades only
+      await ex.unWatchOrders('BTC/USD');
+      await ex.unWatchMyTrades('BTC/USD');
+      await until(() => feed.received.filter((m) => m['event'] === 'bts:unsubscribe').length === 2);
+      const next = ex.watchTrades('BTC/USD');
+      feed.sockets[0]!.terminate();
+      await until(() => feed.received.filter(isSub('live_trades_btcusd')).length === 2);
+      feed.send(liveTrade('btcusd', 2, 0, '0.1', '8700', T0 + 1));
+      expect((await next).map((t) => t.id)).toEqual(['2']);
+      await sleep(30);
+      expect(accountCalls(calls)).toEqual([]);
+      expect(feed.received.filter(isSub(ORDERS))).toHaveLength(1);
+    });
+
+    it('error: a failed catch-up rejects the waiting watchOrders with the mapped error; the stream goes on', async () => {
+      const feed = await startFeed();
+      cleanup.push(feed.close);
+      const acct = account();
+      const logs: unknown[][] = [];
+      const { ex, calls } = make(
+        feed,
+        accountRest(acct),
+        {},
+        { ...CREDS, verbose: true, log: (...a: unknown[]) => logs.push(a) },
+      );
+      const first = ex.watchOrders('BTC/USD');
+      await until(() => feed.received.some(isSub(ORDERS)));
+      feed.send(myOrder('order_created', orderData()));
+      await first;
+      acct.openReply = {
+        status: 500,
+        body: { status: 'error', reason: 'Service unavailable', response_code: '500.001' },
+      };
+      const missed = ex.watchOrders('BTC/USD');
+      feed.sockets[0]!.terminate();
+      await expect(missed).rejects.toBeInstanceOf(ExchangeNotAvailable);
+      expect(accountCalls(calls)).toEqual(['open_orders/all/']);
+      expect(logs.some((l) => l[0] === 'ws error' && String(l[1]).includes('Service unavailable'))).toBe(true);
+      const next = ex.watchOrders('BTC/USD');
+      feed.send(myOrder('order_changed', orderData({ amount_str: '0.03000000', amount_traded: '0.02' })));
+      expect((await next).map((o) => [o.id, o.filled])).toEqual([[A, 0.02]]);
+    });
+  });
 });

@@ -103,6 +103,32 @@ interface WsAuth {
 
 const TERMINAL = new Set(['closed', 'canceled', 'expired', 'rejected']);
 
+/** What an order keeps for life; order_status/ leaves most of it out, so a looked-up order takes it from the stream. */
+const LASTING = [
+  'clientOrderId',
+  'type',
+  'timeInForce',
+  'postOnly',
+  'reduceOnly',
+  'side',
+  'price',
+  'amount',
+  'triggerPrice',
+  'stopPrice',
+] as const;
+
+/** Fills the fields `order` (from REST) lacks with what the stream said of the same order. */
+function completeFrom(order: Order, known: Order | undefined): Order {
+  if (known === undefined) return order;
+  const out = order as unknown as Record<string, unknown>;
+  for (const k of LASTING) if (order[k] === undefined && known[k] !== undefined) out[k] = known[k];
+  if (order.timestamp === undefined && known.timestamp !== undefined) {
+    order.timestamp = known.timestamp;
+    order.datetime = known.datetime;
+  }
+  return order;
+}
+
 const ORDER_EVENTS = new Set(['order_created', 'order_changed', 'order_deleted', 'stop_active', 'stop_inactive']);
 
 const rowsOf = (x: unknown): unknown[][] => (Array.isArray(x) ? x.filter((r): r is unknown[] => Array.isArray(r)) : []);
@@ -841,7 +867,8 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
       const streamed = new Set(cache.newSince(marks.get(t)!).map((o) => o.id));
       const fresh = changed.filter((o) => o.symbol === s && !streamed.has(o.id));
       if (fresh.length === 0) continue;
-      for (const o of fresh) {
+      for (const found of fresh) {
+        const o = completeFrom(found, latest.get(found.id));
         cache.push(o);
         this.recoveredOrders.delete(o.id);
         this.recoveredOrders.set(o.id, o);
