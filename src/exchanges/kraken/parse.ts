@@ -32,7 +32,7 @@ import type {
   TradingFee,
   Transaction,
 } from '../../core/types.js';
-import { bool, parse8601, str } from '../../core/util.js';
+import { bool, iso8601, parse8601, str } from '../../core/util.js';
 
 /** Exchange currency id -> unified code. */
 export type CodeOf = (id: string | undefined) => string | undefined;
@@ -925,6 +925,36 @@ export function parseWsOrder(
     },
     market,
   );
+}
+
+/**
+ * An order REST reported (QueryOrders, OpenOrders) written as the fields of an execution report, so that it
+ * merges into the state a stream keeps for the order and reports streamed later merge on top of it. Fields REST
+ * leaves out stay as the stream had them; the order type is Kraken's own (stop-loss, not what it executes as).
+ */
+export function executionOfOrder(order: Order): WsExecution {
+  const out: WsExecution = { order_id: order.id };
+  const info = order.info as RawOrder | undefined;
+  const descr = info !== undefined && typeof info.descr === 'object' && info.descr !== null ? info.descr : undefined;
+  const type = descr?.ordertype ?? order.type;
+  const at = order.lastUpdateTimestamp ?? order.lastTradeTimestamp ?? order.timestamp;
+  if (order.symbol !== undefined) out.symbol = order.symbol;
+  if (order.side !== undefined) out.side = order.side;
+  if (type !== undefined) out.order_type = type;
+  if (order.status !== undefined) out.order_status = order.status;
+  if (order.amount !== undefined) out.order_qty = order.amount;
+  if (order.price !== undefined) out.limit_price = order.price;
+  if (order.triggerPrice !== undefined) out.triggers = { price: order.triggerPrice };
+  if (order.filled !== undefined) out.cum_qty = order.filled;
+  if (order.cost !== undefined) out.cum_cost = order.cost;
+  if (order.average !== undefined) out.avg_price = order.average;
+  if (order.timeInForce !== undefined) out.time_in_force = order.timeInForce;
+  if (order.clientOrderId !== undefined) out.cl_ord_id = order.clientOrderId;
+  if (order.postOnly !== undefined) out.post_only = order.postOnly;
+  if (order.reduceOnly !== undefined) out.reduce_only = order.reduceOnly;
+  const ts = iso8601(at);
+  if (ts !== undefined) out.timestamp = ts;
+  return out;
 }
 
 /** Totals per unified code (the balances channel reports each asset's total across wallets). */

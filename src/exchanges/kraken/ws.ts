@@ -14,9 +14,9 @@ import {
   ArgumentsRequired,
   AuthenticationError,
   BadRequest,
+  BaseError,
   ChecksumError,
   NotSupported,
-  type BaseError,
 } from '../../core/errors.js';
 import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
@@ -27,10 +27,13 @@ import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
 import type { BookSide } from '../../ws/orderbook.js';
+import { ordersChangedInGap, tradesInGap } from '../../ws/reconcile.js';
 import type { Subscription } from '../../ws/streams.js';
 import type { kraken } from './kraken.js';
 import {
   bookChecksum,
+  executionOfOrder,
+  parseOrder,
   parseWsBalances,
   parseWsCandle,
   parseWsMyTrade,
@@ -42,6 +45,7 @@ import {
   type WsBook,
   type WsCandle,
   type WsExecution,
+  type RawOrder,
   type WsLevel,
   type WsTicker,
   type WsTrade,
@@ -63,6 +67,7 @@ interface Frame {
   error?: string;
   req_id?: number;
   symbol?: string;
+  result?: Dict;
 }
 
 /** What a failed subscription rejects, and the messages that carry its token (private channels). */
@@ -76,6 +81,37 @@ interface OrderState {
   raw: WsExecution;
   created: number | undefined;
   lastTrade: number | undefined;
+  /** What a catch-up published from REST: reports streamed later that say the same are not published again. */
+  fromRest?: Order | undefined;
+}
+
+/** QueryOrders takes at most 50 ids a call. */
+const QUERY_ORDERS_MAX = 50;
+
+/**
+ * The private socket dropped while the executions subscription was live: the next socket's catch-up covers the
+ * time since `since` (ms, local clock). `generation` is the connection's at the drop: a snapshot on the same socket
+ * (a resubscribe) is no reconnect. `orders` / `trades` say which parts are still owed (a failed part is owed again).
+ */
+interface Gap {
+  since: number;
+  generation: number;
+  orders: boolean;
+  trades: boolean;
+}
+
+/** What the reconnect snapshot said, and what the handler held before it. */
+interface GapContext {
+  /** The watchOrders cache before the snapshot, each order in its latest state. */
+  before: Order[];
+  /** The open orders of the snapshot, when it lists them all (snap_orders); otherwise REST is asked. */
+  open: Order[] | undefined;
+  /** Each order's state object after the snapshot: a report streamed since replaces it, and wins over REST. */
+  stateAt: Map<string, WsExecution>;
+  /** The fills held before the snapshot (REST is asked for those after the newest, or after the drop). */
+  seen: Trade[];
+  /** The snapshot's fills reach back to one seen before the drop: every fill of the gap is among them. */
+  fillsCovered: boolean;
 }
 
 export class krakenStreams extends StreamHandler<kraken> {
@@ -100,6 +136,13 @@ export class krakenStreams extends StreamHandler<kraken> {
   private readonly totals = new Map<string, string>();
   private token: { value: string; at: number } | undefined;
   private tokenFlight: Promise<string> | undefined;
+  /** Symbols of the watchOrders / watchMyTrades calls on ('' = all): a catch-up asks REST only for watched streams. */
+  private readonly watched = { orders: new Set<string>(), mytrades: new Set<string>() };
+  /** Generation of the connection on which the executions subscription last went live. */
+  private executionsLive: number | undefined;
+  private gap: Gap | undefined;
+  /** Catch-ups under way (tests and diagnostics wait on them). */
+  readonly catchUps = new Set<Promise<void>>();
 
   constructor(exchange: kraken) {
     super(exchange);
@@ -426,6 +469,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     const s = symbol === undefined || symbol === null ? undefined : (await this.marketOf(symbol)).symbol;
     const hash = s === undefined ? 'orders' : `orders:${s}`;
     if (!this.cursors.has(hash)) this.cursors.set(hash, this.orderUpdates.appended);
+    this.watched.orders.add(s ?? '');
     const sub = await this.executionsTopic(params);
     const orders = await this.streams.watch<Order[]>(sub, hash);
     return filterBySinceLimit(orders, since ?? undefined, limit ?? undefined, true);
@@ -436,6 +480,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     const s = symbol === undefined || symbol === null ? undefined : (await this.marketOf(symbol)).symbol;
     const hash = s === undefined ? 'mytrades' : `mytrades:${s}`;
     if (!this.cursors.has(hash)) this.cursors.set(hash, this.myTrades.appended);
+    this.watched.mytrades.add(s ?? '');
     const sub = await this.executionsTopic(params);
     const trades = await this.streams.watch<Trade[]>(sub, hash);
     return filterBySinceLimit(trades, since ?? undefined, limit ?? undefined, true);
@@ -451,7 +496,7 @@ export class krakenStreams extends StreamHandler<kraken> {
 
   // ---- incoming frames ----
 
-  handleMessage(data: unknown, _conn: Connection): void {
+  handleMessage(data: unknown, conn: Connection): void {
     if (data === null || typeof data !== 'object') return;
     const frame = data as Frame;
     switch (frame.channel) {
@@ -468,7 +513,7 @@ export class krakenStreams extends StreamHandler<kraken> {
         this.onCandles(frame);
         return;
       case 'executions':
-        this.onExecutions(frame);
+        this.onExecutions(frame, conn);
         return;
       case 'balances':
         this.onBalances(frame);
@@ -480,6 +525,7 @@ export class krakenStreams extends StreamHandler<kraken> {
         return;
     }
     if (frame.success === false || frame.error !== undefined) this.onRequestError(frame);
+    else if (frame.method === 'subscribe' && frame.result?.['channel'] === 'executions') this.onExecutionsLive(conn);
   }
 
   private onBook(frame: Frame): void {
@@ -621,8 +667,15 @@ export class krakenStreams extends StreamHandler<kraken> {
     return undefined;
   }
 
-  private onExecutions(frame: Frame): void {
+  private onExecutions(frame: Frame, conn: Connection): void {
     const snapshot = frame.type === 'snapshot';
+    // the first snapshot on a new socket after a drop: what it says is compared with what was held before it
+    const gap = snapshot ? this.gapDue(conn) : undefined;
+    this.executionsLive = conn.generation;
+    const before = gap === undefined ? [] : this.heldOrders();
+    const seen = gap === undefined ? [] : this.myTrades.toArray();
+    const snapshotOrders: string[] = [];
+    let fillsCovered = false;
     const orderSymbols = new Set<string>();
     const tradeSymbols = new Set<string>();
     const codeOf = (id: string | undefined): string | undefined => this.exchange.safeCurrencyCode(id);
@@ -633,11 +686,16 @@ export class krakenStreams extends StreamHandler<kraken> {
       const symbol = market?.symbol ?? raw.symbol ?? known?.raw.symbol;
       const at = parse8601(raw.timestamp);
       const isFill = raw.exec_type === 'trade';
-      if (isFill && raw.exec_id !== undefined && this.execIds.get(raw.exec_id) === undefined) {
-        this.execIds.upsert(raw.exec_id, true);
-        this.myTrades.push(parseWsMyTrade(raw, symbol, codeOf, market));
-        if (symbol !== undefined) tradeSymbols.add(symbol);
-        tradeSymbols.add('');
+      if (isFill && raw.exec_id !== undefined) {
+        if (this.execIds.get(raw.exec_id) === undefined) {
+          this.execIds.upsert(raw.exec_id, true);
+          this.myTrades.push(parseWsMyTrade(raw, symbol, codeOf, market));
+          if (symbol !== undefined) tradeSymbols.add(symbol);
+          tradeSymbols.add('');
+        } else if (gap !== undefined) {
+          // the snapshot holds the latest fills: one seen before the drop means every fill since is in it
+          fillsCovered = true;
+        }
       }
       // Fills from the snapshot's trade history belong to orders long gone: only known orders take them.
       if (raw.order_id === undefined || (isFill && known === undefined && snapshot)) continue;
@@ -645,12 +703,38 @@ export class krakenStreams extends StreamHandler<kraken> {
       state.raw = { ...state.raw, ...raw };
       if (isFill && at !== undefined) state.lastTrade = at;
       this.orderStates.upsert(raw.order_id, state);
-      this.orderUpdates.push(parseWsOrder(state.raw, symbol, state, market));
+      if (gap !== undefined) {
+        // published by the catch-up, and only if it changed while the socket was down
+        if (!isFill) snapshotOrders.push(raw.order_id);
+        continue;
+      }
+      const order = parseWsOrder(state.raw, symbol, state, market);
+      if (state.fromRest !== undefined) {
+        // a report of what the catch-up already published from REST (the fill it announced, say) is no update
+        if (repeats(state.fromRest, order)) continue;
+        state.fromRest = undefined;
+      }
+      this.orderUpdates.push(order);
       if (symbol !== undefined) orderSymbols.add(symbol);
       orderSymbols.add('');
     }
-    for (const s of orderSymbols) this.flushSince(s === '' ? 'orders' : `orders:${s}`, this.orderUpdates, s, true);
-    for (const s of tradeSymbols) this.flushSince(s === '' ? 'mytrades' : `mytrades:${s}`, this.myTrades, s, false);
+    if (gap !== undefined) {
+      const listed = this.executionsSnapshot().orders;
+      const open = listed ? this.currentOrders(snapshotOrders) : undefined;
+      this.startCatchUp(gap, conn, { before, open, stateAt: this.stateObjects(), seen, fillsCovered });
+    }
+    this.publishOrders(orderSymbols);
+    this.publishTrades(tradeSymbols);
+  }
+
+  /** Resolves the watchOrders hashes of `symbols` ('' = all symbols) with what changed since their last call. */
+  private publishOrders(symbols: Set<string>): void {
+    for (const s of symbols) this.flushSince(s === '' ? 'orders' : `orders:${s}`, this.orderUpdates, s, true);
+  }
+
+  /** Resolves the watchMyTrades hashes of `symbols` ('' = all symbols) with the fills since their last call. */
+  private publishTrades(symbols: Set<string>): void {
+    for (const s of symbols) this.flushSince(s === '' ? 'mytrades' : `mytrades:${s}`, this.myTrades, s, false);
   }
 
   /** Resolves `hash` with what the cache took since its last resolution (for one symbol, or all when ''). */
@@ -687,6 +771,223 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.streams.resolve('balance', parseWsBalances(this.totals, frame));
   }
 
+  // ---- catching up after a reconnect ----
+  //
+  // Kraken replays no execution reports after a reconnect: what happened while the private socket was down is asked
+  // of REST once the executions subscription is live on the new socket, and published like streamed reports. The
+  // resubscribe's snapshot already lists the open orders (snap_orders) and the last 50 fills (snap_trades): REST is
+  // asked only for the orders it no longer lists (closed in the gap) and for fills it may not reach back to.
+
+  /** The private socket dropped: remember when, if the executions subscription was live on it. */
+  protected override onReconnect(conn: Connection, keys: string[]): void {
+    super.onReconnect(conn, keys);
+    if (!keys.includes('executions')) return;
+    if (this.gap !== undefined) {
+      // still owed from an earlier drop (or a failed catch-up): it covers this one too, from the earlier time
+      this.gap.orders = true;
+      this.gap.trades = true;
+      return;
+    }
+    // a subscription that never went live on this socket had nothing streamed to miss (a first connect that failed)
+    if (this.executionsLive !== conn.generation) return;
+    this.gap = { since: Date.now(), generation: conn.generation, orders: true, trades: true };
+  }
+
+  /** The gap to catch up on now that executions are live on `conn`, if `conn` is a socket newer than the drop. */
+  private gapDue(conn: Connection): Gap | undefined {
+    const gap = this.gap;
+    if (gap === undefined || conn.generation <= gap.generation) return undefined;
+    this.gap = undefined;
+    return gap;
+  }
+
+  /** What the executions subscription asked to get as a snapshot. */
+  private executionsSnapshot(): { orders: boolean; fills: boolean } {
+    const message = this.topics.get('executions')?.sub.subscribe as { params?: Dict } | undefined;
+    const params = message?.params ?? {};
+    return { orders: params['snap_orders'] !== false, fills: params['snap_trades'] === true };
+  }
+
+  /** The subscribe acknowledgement: without a snapshot to wait for, the subscription is live from here. */
+  private onExecutionsLive(conn: Connection): void {
+    this.executionsLive = conn.generation;
+    const snap = this.executionsSnapshot();
+    if (snap.orders || snap.fills) return;
+    const gap = this.gapDue(conn);
+    if (gap === undefined) return;
+    const ctx = {
+      before: this.heldOrders(),
+      open: undefined,
+      stateAt: this.stateObjects(),
+      seen: this.myTrades.toArray(),
+    };
+    this.startCatchUp(gap, conn, { ...ctx, fillsCovered: false });
+  }
+
+  /** One held order in its latest state, as watchOrders publishes it. */
+  private orderOf(state: OrderState): Order {
+    const market = this.marketOfWs(state.raw.symbol);
+    return parseWsOrder(state.raw, market?.symbol ?? state.raw.symbol, state, market);
+  }
+
+  /** The watchOrders cache: every held order in its latest state. */
+  private heldOrders(): Order[] {
+    return this.orderStates.toArray().map((state) => this.orderOf(state));
+  }
+
+  private currentOrders(ids: string[]): Order[] {
+    const out: Order[] = [];
+    for (const id of new Set(ids)) {
+      const state = this.orderStates.get(id);
+      if (state !== undefined) out.push(this.orderOf(state));
+    }
+    return out;
+  }
+
+  /** Each held order's state object now: a report merged later replaces it. */
+  private stateObjects(): Map<string, WsExecution> {
+    const out = new Map<string, WsExecution>();
+    for (const state of this.orderStates.toArray())
+      if (state.raw.order_id !== undefined) out.set(state.raw.order_id, state.raw);
+    return out;
+  }
+
+  private startCatchUp(gap: Gap, conn: Connection, ctx: GapContext): void {
+    const run: Promise<void> = this.catchUp(gap, conn, ctx).finally(() => this.catchUps.delete(run));
+    this.catchUps.add(run);
+  }
+
+  /** Orders and fills of the gap, each asked only while someone watches it; a failed part is reported and owed. */
+  private async catchUp(gap: Gap, conn: Connection, ctx: GapContext): Promise<void> {
+    const parts: Promise<void>[] = [];
+    if (gap.orders && this.watched.orders.size > 0) {
+      parts.push(this.ordersAfterGap(ctx).catch((e: unknown) => this.catchUpFailed('orders', gap, conn, e)));
+    }
+    if (gap.trades && this.watched.mytrades.size > 0 && !ctx.fillsCovered) {
+      parts.push(this.fillsAfterGap(gap.since, ctx).catch((e: unknown) => this.catchUpFailed('trades', gap, conn, e)));
+    }
+    await Promise.all(parts);
+  }
+
+  /**
+   * Orders that changed in the gap (reconcile's rule): the snapshot's open orders, or REST's when the subscription
+   * asked for none, against what was held; held open orders that neither lists are looked up.
+   */
+  private async ordersAfterGap(ctx: GapContext): Promise<void> {
+    const all = this.watched.orders.has('');
+    const watched = (o: Order): boolean => all || (o.symbol !== undefined && this.watched.orders.has(o.symbol));
+    const lookups = this.orderLookups();
+    const changed = await ordersChangedInGap({
+      known: ctx.before.filter(watched),
+      fetchOpenOrders: async () => (ctx.open ?? (await this.exchange.fetchOpenOrders())).filter(watched),
+      fetchOrder: lookups.fetch,
+    });
+    if (!this.streams.isSubscribed('executions')) return;
+    const fromSnapshot = new Set(ctx.open);
+    const symbols = new Set<string>();
+    for (const order of changed) {
+      const state = this.orderStates.get(order.id);
+      // a report streamed since the snapshot is newer than the snapshot and REST, and was published already
+      if (state?.raw !== ctx.stateAt.get(order.id)) continue;
+      const published = fromSnapshot.has(order) ? order : this.mergeRestOrder(order, state);
+      this.orderUpdates.push(published);
+      symbols.add('');
+      if (published.symbol !== undefined) symbols.add(published.symbol);
+    }
+    this.publishOrders(symbols);
+    // lookups that failed leave those orders as they were: the orders part is owed again
+    if (lookups.failure !== undefined) throw lookups.failure.error;
+  }
+
+  /**
+   * fetchOrder for the lookups of one catch-up, batched: the ids asked in one run go out together in QueryOrders
+   * calls of up to 50 ids (each call counts against Kraken's private rate limit).
+   */
+  private orderLookups(): {
+    fetch: (order: Order) => Promise<Order | undefined>;
+    failure: { error: unknown } | undefined;
+  } {
+    let batch: { ids: string[]; answer: Promise<Map<string, Order>> } | undefined;
+    const lookups = {
+      failure: undefined as { error: unknown } | undefined,
+      fetch: (order: Order): Promise<Order | undefined> => {
+        if (batch === undefined) {
+          const ids: string[] = [];
+          const answer = Promise.resolve()
+            .then(() => this.queryOrders(ids))
+            .catch((error: unknown) => {
+              lookups.failure = { error };
+              throw error;
+            });
+          batch = { ids, answer };
+        }
+        batch.ids.push(order.id);
+        return batch.answer.then((found) => found.get(order.id));
+      },
+    };
+    return lookups;
+  }
+
+  /** QueryOrders for `ids` (what fetchOrder asks for one id), by id; ids Kraken does not return are absent. */
+  private async queryOrders(ids: string[]): Promise<Map<string, Order>> {
+    const found = new Map<string, Order>();
+    const ctx = { marketOf: (pair: string | undefined) => this.exchange.marketOfPair(pair) };
+    for (let i = 0; i < ids.length; i += QUERY_ORDERS_MAX) {
+      const txid = ids.slice(i, i + QUERY_ORDERS_MAX).join(',');
+      const res = (await this.exchange.privatePostQueryOrders({ trades: true, txid })) as {
+        result?: Record<string, RawOrder>;
+      };
+      for (const [id, raw] of Object.entries(res.result ?? {})) found.set(id, parseOrder({ ...raw, id }, ctx));
+    }
+    return found;
+  }
+
+  /** Merges what REST said of an order into its state, as a report would, and returns the order to publish. */
+  private mergeRestOrder(order: Order, known: OrderState | undefined): Order {
+    const state: OrderState = known ?? { raw: {}, created: order.timestamp, lastTrade: undefined };
+    const patch = executionOfOrder(order);
+    // the stream's name for the pair stays (REST's is the unified symbol)
+    if (state.raw.symbol !== undefined) patch.symbol = state.raw.symbol;
+    state.raw = { ...state.raw, ...patch };
+    state.created ??= order.timestamp;
+    if (order.lastTradeTimestamp !== undefined) state.lastTrade = order.lastTradeTimestamp;
+    this.orderStates.upsert(order.id, state);
+    const published = this.orderOf(state);
+    state.fromRest = published;
+    return published;
+  }
+
+  /** Fills of the gap (reconcile's rule) that neither the snapshot nor the socket delivered since. */
+  private async fillsAfterGap(since: number, ctx: GapContext): Promise<void> {
+    const trades = await tradesInGap(ctx.seen, since, (from) => this.exchange.fetchMyTrades(undefined, from));
+    if (!this.streams.isSubscribed('executions')) return;
+    const symbols = new Set<string>();
+    for (const trade of trades) {
+      if (trade.id !== undefined) {
+        // REST's trade id is the exec_id the stream reports the fill with
+        if (this.execIds.get(trade.id) !== undefined) continue;
+        this.execIds.upsert(trade.id, true);
+      }
+      this.myTrades.push(trade);
+      symbols.add('');
+      if (trade.symbol !== undefined) symbols.add(trade.symbol);
+    }
+    this.publishTrades(symbols);
+  }
+
+  /**
+   * A catch-up part failed: reported, its waiting calls get the typed error (the stream goes on), and the next new
+   * socket tries again from the same drop.
+   */
+  private catchUpFailed(part: 'orders' | 'trades', gap: Gap, conn: Connection, error: unknown): void {
+    this.onError(error);
+    if (!this.streams.isSubscribed('executions')) return;
+    if (error instanceof BaseError) this.streams.rejectMatching(part === 'orders' ? 'orders' : 'mytrades', error);
+    const owed = (this.gap ??= { since: gap.since, generation: conn.generation, orders: false, trades: false });
+    owed.since = Math.min(owed.since, gap.since);
+    owed[part] = true;
+  }
+
   // ---- ending streams ----
 
   protected override subscriptionKey(method: WatchMethod, args: unknown[]): string | undefined {
@@ -721,8 +1022,10 @@ export class krakenStreams extends StreamHandler<kraken> {
     const key = this.subscriptionKey(method, symbol === undefined ? args : [symbol, ...args.slice(1)]);
     if (key === undefined) return;
     const family = method === 'watchOrders' ? 'orders' : method === 'watchMyTrades' ? 'mytrades' : undefined;
-    if (family !== undefined) this.endWatchers(symbol === undefined ? family : `${family}:${symbol}`);
-    else if (method === 'watchOrderBook' && symbol !== undefined) this.endWatchers(this.bookHash(symbol));
+    if (family !== undefined) {
+      this.watched[family].delete(symbol ?? '');
+      this.endWatchers(symbol === undefined ? family : `${family}:${symbol}`);
+    } else if (method === 'watchOrderBook' && symbol !== undefined) this.endWatchers(this.bookHash(symbol));
     else this.endWatchers(key);
     // orders and fills share one subscription, as do a symbol's ticker and the ticker lists that name it
     if (family !== undefined && (active.watching('watchOrders') || active.watching('watchMyTrades'))) return;
@@ -737,6 +1040,12 @@ export class krakenStreams extends StreamHandler<kraken> {
     for (const hash of [...this.cursors.keys()]) {
       const family = key === 'executions' ? /^(orders|mytrades)(:|$)/.test(hash) : hash === key;
       if (family) this.cursors.delete(hash);
+    }
+    if (key === 'executions') {
+      this.watched.orders.clear();
+      this.watched.mytrades.clear();
+      this.gap = undefined;
+      this.executionsLive = undefined;
     }
     const symbol = this.bookSymbolOfKey(key);
     if (symbol !== undefined) this.books.delete(symbol);
@@ -757,7 +1066,21 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.totals.clear();
     this.badSnapshots.clear();
     this.lastTradeId.clear();
+    this.watched.orders.clear();
+    this.watched.mytrades.clear();
+    this.gap = undefined;
+    this.executionsLive = undefined;
   }
+}
+
+/** A report that tells nothing beyond what the catch-up published for the order from REST. */
+function repeats(published: Order, streamed: Order): boolean {
+  return (
+    published.status === streamed.status &&
+    published.filled === streamed.filled &&
+    published.amount === streamed.amount &&
+    published.price === streamed.price
+  );
 }
 
 /** Applies levels in the order sent (one message may change a level twice); a quantity of 0 removes the level. */
