@@ -1031,3 +1031,263 @@ describe('coinbasepro ws: surface', () => {
     handler.close();
   });
 });
+
+describe('coinbasepro ws: catching up after a reconnect', () => {
+  const ORDER = '11838707-bf9c-4d65-8cec-b57c9a7cab42';
+  const OTHER = '5f1a0b7c-3c2e-4b55-9d7e-0a9d3e6b2c11';
+  const priv = (c: Client) => c.isPrivate;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const path = (url: string) => new URL(url).pathname;
+
+  /** The live private socket goes away (the client reconnects on its own). */
+  const dropPrivate = (feed: Feed) => {
+    for (const c of feed.clients) if (c.isPrivate && c.socket.readyState === c.socket.OPEN) c.socket.terminate();
+  };
+  const received = (id: string, sequence: number) => ({
+    type: 'received',
+    product_id: 'BTC-USD',
+    time: iso(NOW - 120_000),
+    sequence,
+    order_id: id,
+    order_type: 'limit',
+    side: 'sell',
+    size: '0.5',
+    price: '50000',
+  });
+  /** GET /orders/{id} as the REST reference shows it. */
+  const restOrder = (over: Dict = {}) => ({
+    id: ORDER,
+    price: '50000.00000000',
+    size: '0.50000000',
+    product_id: 'BTC-USD',
+    side: 'sell',
+    type: 'limit',
+    time_in_force: 'GTC',
+    post_only: false,
+    created_at: iso(NOW - 120_000),
+    fill_fees: '0.0000000000000000',
+    filled_size: '0.00000000',
+    executed_value: '0.0000000000000000',
+    status: 'open',
+    settled: false,
+    ...over,
+  });
+  const FILLED = {
+    status: 'done',
+    done_reason: 'filled',
+    done_at: iso(NOW - 1_000),
+    filled_size: '0.50000000',
+    executed_value: '25000.0000000000000000',
+    fill_fees: '100.0000000000000000',
+  };
+  /** A user-channel match of our maker order. */
+  const makerMatch = (tradeId: number, sequence: number, size: string, time: number) => ({
+    type: 'match',
+    trade_id: tradeId,
+    maker_order_id: ORDER,
+    taker_order_id: '88bf7086-7b15-40ff-8b19-ab4e08516d69',
+    side: 'sell',
+    size,
+    price: '50000',
+    product_id: 'BTC-USD',
+    sequence,
+    time: iso(time),
+    maker_profile_id: '774ee0ce',
+    maker_user_id: '54fc1415',
+    maker_fee_rate: '0.004',
+  });
+  /** GET /fills row of the same maker order. */
+  const restFill = (tradeId: number, size: string, time: number) => ({
+    trade_id: tradeId,
+    product_id: 'BTC-USD',
+    order_id: ORDER,
+    liquidity: 'M',
+    price: '50000.00000000',
+    size,
+    fee: String(50000 * Number(size) * 0.004),
+    created_at: iso(time),
+    side: 'sell',
+    settled: true,
+  });
+
+  it('behavior: an order filled while the private socket was down reaches watchOrders after the reconnect, once', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex, calls } = make(feed, { ...CREDS }, (url) =>
+      path(url) === `/orders/${ORDER}` ? restOrder(FILLED) : [],
+    );
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    expect((await p1)[0]).toMatchObject({ id: ORDER, status: 'open', filled: 0, remaining: 0.5 });
+    // The first connect asks REST nothing.
+    expect(calls).toEqual([]);
+
+    const p2 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    const caught = await p2;
+    expect(caught).toHaveLength(1);
+    expect(caught[0]).toMatchObject({
+      id: ORDER,
+      symbol: 'BTC/USD',
+      side: 'sell',
+      status: 'closed',
+      amount: 0.5,
+      filled: 0.5,
+      remaining: 0,
+      cost: 25000,
+      average: 50000,
+      fee: { cost: 100, currency: 'USD' },
+      lastUpdateTimestamp: NOW - 1_000,
+    });
+    // The open orders, then the known open order that left them; no fills: watchMyTrades is not watched.
+    expect(calls.map((c) => path(c.url))).toEqual(['/orders', `/orders/${ORDER}`]);
+    expect(new URL(calls[0]!.url).searchParams.get('product_id')).toBe('BTC-USD');
+
+    // The feed's own last words on the order arrive on the new socket too: they merge into what REST said.
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(makerMatch(7, 101, '0.5', NOW - 1_500), priv);
+    feed.send(
+      {
+        type: 'done',
+        product_id: 'BTC-USD',
+        time: iso(NOW - 1_000),
+        sequence: 102,
+        order_id: ORDER,
+        side: 'sell',
+        reason: 'filled',
+        remaining_size: '0',
+        price: '50000',
+      },
+      priv,
+    );
+    feed.send(received(OTHER, 103), priv);
+    const next = await p3;
+    expect(next.map((o) => o.id)).toEqual([OTHER]);
+    expect(feed.clients.filter(priv)).toHaveLength(2);
+  });
+
+  it('behavior: a fill made while the private socket was down reaches watchMyTrades after the reconnect, once', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex, calls } = make(feed, { ...CREDS }, (url) =>
+      // Newest first, as /fills answers; the first one was streamed before the drop.
+      path(url) === '/fills' ? [restFill(11, '0.2', NOW + 1_000), restFill(10, '0.1', NOW - 60_000)] : [],
+    );
+    const t1 = ex.watchMyTrades('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(makerMatch(10, 100, '0.1', NOW - 60_000), priv);
+    expect((await t1).map((t) => t.id)).toEqual(['10']);
+    expect(calls).toEqual([]);
+
+    const t2 = ex.watchMyTrades('BTC/USD');
+    dropPrivate(feed);
+    const caught = await t2;
+    expect(caught).toHaveLength(1);
+    expect(caught[0]).toMatchObject({
+      id: '11',
+      order: ORDER,
+      symbol: 'BTC/USD',
+      side: 'sell',
+      takerOrMaker: 'maker',
+      price: 50000,
+      amount: 0.2,
+      cost: 10000,
+      fee: { cost: 40, currency: 'USD' },
+      timestamp: NOW + 1_000,
+    });
+    // Only fills (watchOrders is not watched), from when the socket last heard anything (or a little before).
+    expect(calls.map((c) => path(c.url))).toEqual(['/fills']);
+    const from = Date.parse(new URL(calls[0]!.url).searchParams.get('start_date')!);
+    expect(from).toBeLessThanOrEqual(NOW);
+    expect(from).toBeGreaterThan(NOW - 60_000);
+
+    // The same match streamed after the reconnect is not handed out again; a new one is.
+    const t3 = ex.watchMyTrades('BTC/USD');
+    feed.send(makerMatch(11, 105, '0.2', NOW + 1_000), priv);
+    feed.send(makerMatch(12, 106, '0.2', NOW + 2_000), priv);
+    expect((await t3).map((t) => t.id)).toEqual(['12']);
+  });
+
+  it('behavior: an order placed and one cancelled (and purged) in the gap both reach watchOrders', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex } = make(feed, { ...CREDS }, (url) => {
+      if (path(url) === '/orders')
+        return [restOrder({ id: OTHER, price: '51000.00000000', created_at: iso(NOW - 2_000) })];
+      // An order cancelled without a match is purged: the exchange no longer knows it.
+      if (path(url) === `/orders/${ORDER}`) return { message: 'NotFound' };
+      return [];
+    });
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    await p1;
+    const p2 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    const caught = await p2;
+    expect(caught.map((o) => [o.id, o.status, o.filled])).toEqual([
+      [OTHER, 'open', 0],
+      [ORDER, 'canceled', 0],
+    ]);
+    expect(caught[0]).toMatchObject({ price: 51000, amount: 0.5, remaining: 0.5 });
+  });
+
+  it('error: a failed catch-up rejects the waiting call with the typed error; the stream goes on and the next reconnect tries again', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    let refuse = true;
+    const { ex, calls } = make(feed, { ...CREDS }, (url) => {
+      if (refuse) return { message: 'Invalid API Key' };
+      return path(url) === `/orders/${ORDER}` ? restOrder(FILLED) : [];
+    });
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    await p1;
+    // Errors that belong to no call go to the handler's onError, which logs them on a verbose exchange.
+    const logged: unknown[][] = [];
+    ex.verbose = true;
+    ex.log = (...args: unknown[]) => void logged.push(args);
+    const p2 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    await expect(p2).rejects.toBeInstanceOf(AuthenticationError);
+    expect(calls.map((c) => path(c.url))).toEqual(['/orders']);
+    expect(logged.some(([what, message]) => what === 'ws error' && String(message).includes('Invalid API Key'))).toBe(
+      true,
+    );
+    ex.verbose = false;
+    // The subscription is untouched: streamed events still arrive.
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(received(OTHER, 101), priv);
+    expect((await p3).map((o) => o.id)).toEqual([OTHER]);
+    // The next reconnect catches up the gap that was missed.
+    refuse = false;
+    const p4 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    expect((await p4).map((o) => [o.id, o.status])).toEqual([[ORDER, 'closed']]);
+  });
+
+  it('behavior: no REST catch-up on the first connect, nor after a drop when nothing private is watched', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    const { ex, calls } = make(feed, { ...CREDS }, () => []);
+    const ticker = ex.watchTicker('BTC/USD');
+    const orders = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 2);
+    feed.send(received(ORDER, 100), priv);
+    feed.send({ type: 'ticker', product_id: 'BTC-USD', price: '50001', time: iso(NOW) }, (c) => !c.isPrivate);
+    await orders;
+    await ticker;
+    await ex.unWatchOrders('BTC/USD');
+    await until(() => feed.received.some(isUnsubscribe('BTC-USD', 'user')));
+    // Both sockets drop; the public one comes back with its ticker, and nothing asks REST for orders or fills.
+    const again = ex.watchTicker('BTC/USD');
+    for (const c of feed.clients) c.socket.terminate();
+    await until(() => feed.received.filter(isSubscribe('BTC-USD', 'ticker')).length === 2);
+    feed.send({ type: 'ticker', product_id: 'BTC-USD', price: '50002', time: iso(NOW) }, (c) => !c.isPrivate);
+    expect((await again).last).toBe(50002);
+    await sleep(50);
+    expect(calls).toEqual([]);
+  });
+});
