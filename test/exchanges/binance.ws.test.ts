@@ -179,6 +179,8 @@ interface RestCall {
   headers: Record<string, string>;
 }
 
+const ACCOUNT_PATHS = new Set(['/api/v3/openOrders', '/api/v3/order', '/api/v3/myTrades']);
+
 /** The REST side, answered through the injected fetch. */
 class FakeRest {
   calls: RestCall[] = [];
@@ -192,6 +194,16 @@ class FakeRest {
   listenKeys = ['pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1'];
   putError: Json | undefined;
   account: Json = { updateTime: 0, balances: [] };
+  /** GET api/v3/openOrders (all symbols, or the one asked for). */
+  openOrders: Json[] = [];
+  /** GET api/v3/order by orderId; an unknown id answers -2013. */
+  orders: Record<string, Json> = {};
+  /** GET api/v3/myTrades (by symbol, from startTime). */
+  myTrades: Json[] = [];
+  /** Paths that answer with this error instead. */
+  failures: Record<string, { status: number; body: Json }> = {};
+  /** Order, open-order and trade answers wait for this while set. */
+  accountGate: Promise<void> | undefined;
 
   fetch = async (url: string, init: { method: string; headers?: Record<string, string> }): Promise<unknown> => {
     const u = new URL(url);
@@ -218,6 +230,28 @@ class FakeRest {
         body = this.putError;
       }
     } else if (call.path === '/api/v3/account') body = this.account;
+    else if (ACCOUNT_PATHS.has(call.path)) {
+      await this.accountGate;
+      const q = call.query;
+      if (call.path === '/api/v3/openOrders') {
+        body = this.openOrders.filter((o) => q['symbol'] === undefined || o['symbol'] === q['symbol']);
+      } else if (call.path === '/api/v3/order') {
+        const order = this.orders[q['orderId'] ?? ''];
+        if (order === undefined) {
+          status = 400;
+          body = { code: -2013, msg: 'Order does not exist.' };
+        } else body = order;
+      } else {
+        body = this.myTrades.filter(
+          (t) => t['symbol'] === q['symbol'] && Number(t['time']) >= Number(q['startTime'] ?? 0),
+        );
+      }
+    }
+    const failure = this.failures[call.path];
+    if (failure !== undefined) {
+      status = failure.status;
+      body = failure.body;
+    }
     const text = JSON.stringify(body);
     return {
       status,
@@ -226,6 +260,11 @@ class FakeRest {
       text: async () => text,
     };
   };
+
+  /** REST calls a catch-up makes (open orders, single orders, account trades). */
+  catchUpCalls(): RestCall[] {
+    return this.calls.filter((c) => ACCOUNT_PATHS.has(c.path));
+  }
 
   depthCalls(symbol?: string): RestCall[] {
     return this.calls.filter(
@@ -428,6 +467,81 @@ const ACCOUNT_POSITION = {
   u: 1564034571073,
   B: [{ a: 'ETH', f: '10000.000000', l: '0.000000' }],
 };
+
+/** GET api/v3/order of EXECUTION_NEW's order once it has filled (documented fields, the test market's symbol). */
+const ORDER_FILLED: Json = {
+  symbol: 'ETHBTC',
+  orderId: 4293153,
+  orderListId: -1,
+  clientOrderId: 'mUvoqJxFIILMdfAW5iGSOW',
+  price: '0.10264410',
+  origQty: '1.00000000',
+  executedQty: '1.00000000',
+  cummulativeQuoteQty: '0.10264410',
+  status: 'FILLED',
+  timeInForce: 'GTC',
+  type: 'LIMIT',
+  side: 'BUY',
+  stopPrice: '0.00000000',
+  icebergQty: '0.00000000',
+  time: 1499405658657,
+  updateTime: 1499405700000,
+  isWorking: true,
+  workingTime: 1499405658657,
+  origQuoteOrderQty: '0.00000000',
+  selfTradePreventionMode: 'NONE',
+};
+/** GET api/v3/myTrades entry of that order. */
+const myTrade = (id: number, time: number, qty = '1.00000000', commission = '0.00100000'): Json => ({
+  symbol: 'ETHBTC',
+  id,
+  orderId: 4293153,
+  orderListId: -1,
+  price: '0.10264410',
+  qty,
+  quoteQty: (Number(qty) * 0.1026441).toFixed(8),
+  commission,
+  commissionAsset: 'BNB',
+  time,
+  isBuyer: true,
+  isMaker: true,
+  isBestMatch: true,
+});
+
+/** `while (true) await watch()` in the background, as a user's loop: every answer and error kept, ends on close. */
+function loop<T>(watch: () => Promise<T>): { batches: T[]; errors: unknown[] } {
+  const out = { batches: [] as T[], errors: [] as unknown[] };
+  void (async () => {
+    while (out.errors.length < 10) {
+      try {
+        out.batches.push(await watch());
+      } catch (e) {
+        out.errors.push(e);
+        if (e instanceof ExchangeClosedByUser || e instanceof UnsubscribeError) return;
+      }
+    }
+  })();
+  return out;
+}
+
+/** The account's side of the private stream: send an event, drop the socket, count the subscriptions. */
+interface UserSide {
+  emit(event: Json): void;
+  drop(): void;
+  subscribed(): number;
+}
+
+function listenKeySide(server: FakeBinance, rest: FakeRest): UserSide {
+  return {
+    emit: (event) => server.emit(rest.listenKeys[0]!, event),
+    drop: () =>
+      server
+        .live()
+        .find((c) => c.path === '/ws')
+        ?.socket.terminate(),
+    subscribed: () => server.subscribes('/ws').length,
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -1075,6 +1189,139 @@ describe('binance streams', () => {
       await expect(ex.watchMyTrades()).rejects.toBeInstanceOf(AuthenticationError);
       expect(server.clients).toHaveLength(0);
       expect(rest.calls).toEqual([]);
+    });
+  });
+
+  describe('catching up after the private socket was down', () => {
+    it('behavior: an order filled while the private socket was down reaches watchOrders after the reconnect', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = listenKeySide(server, rest);
+      const orders = loop(() => ex.watchOrders());
+      const trades = loop(() => ex.watchMyTrades());
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(EXECUTION_NEW);
+      await until(() => orders.batches.length === 1, 'the open order');
+      expect(orders.batches[0]!.map((o) => o.status)).toEqual(['open']);
+      // The first connect has nothing to catch up on.
+      expect(rest.catchUpCalls()).toEqual([]);
+      // While the socket is down the order fills; the stream will not replay it, REST knows.
+      const downAt = Date.now();
+      rest.orders['4293153'] = ORDER_FILLED;
+      rest.myTrades = [myTrade(101, downAt + 1000)];
+      user.drop();
+      await until(() => orders.batches.length === 2 && trades.batches.length === 1, 'the caught-up order and fill');
+      expect(orders.batches[1]).toHaveLength(1);
+      const closed = orders.batches[1]![0]!;
+      expect(closed).toMatchObject({ id: '4293153', symbol: 'ETH/BTC', status: 'closed', filled: 1, remaining: 0 });
+      expect(closed.cost).toBe(0.1026441);
+      expect(closed.fees).toEqual([{ cost: 0.001, currency: 'BNB' }]);
+      expect(closed.trades.map((t) => t.id)).toEqual(['101']);
+      expect(trades.batches[0]!.map((t) => [t.id, t.order, t.symbol, t.amount, t.type])).toEqual([
+        ['101', '4293153', 'ETH/BTC', 1, 'limit'],
+      ]);
+      const asked = rest.catchUpCalls().map((c) => [c.path, c.query['symbol'], c.query['orderId']]);
+      expect(asked).toEqual([
+        ['/api/v3/openOrders', undefined, undefined],
+        ['/api/v3/order', 'ETHBTC', '4293153'],
+        ['/api/v3/myTrades', 'ETHBTC', undefined],
+      ]);
+      expect(Number(rest.catchUpCalls()[2]!.query['startTime'])).toBeGreaterThanOrEqual(downAt);
+      // The stream reports that fill after all: it merges, it is not published again.
+      user.emit(fill(1, '1.00000000', '1.00000000', '0.10264410', '0.00100000', 'FILLED'));
+      user.emit({ ...EXECUTION_NEW, i: 4293154, c: 'second' });
+      await until(() => orders.batches.length === 3, 'the next order');
+      expect(orders.batches[2]!.map((o) => o.id)).toEqual(['4293154']);
+      await sleep(20);
+      expect(trades.batches).toHaveLength(1);
+      expect(orders.errors).toEqual([]);
+    });
+
+    it('behavior: a fill streamed after the reconnect, before the catch-up answers, is published once', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = listenKeySide(server, rest);
+      const orders = loop(() => ex.watchOrders('ETH/BTC'));
+      const trades = loop(() => ex.watchMyTrades('ETH/BTC'));
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
+      await until(() => orders.batches.length === 1 && trades.batches.length === 1, 'the partial fill');
+      let release!: () => void;
+      rest.accountGate = new Promise<void>((r) => (release = r));
+      rest.orders['4293153'] = ORDER_FILLED;
+      rest.myTrades = [
+        myTrade(101, Date.now() - 10_000, '0.40000000', '0.00040000'),
+        myTrade(102, Date.now() + 1000, '0.60000000', '0.00060000'),
+      ];
+      user.drop();
+      await until(() => user.subscribed() === 2 && rest.catchUpCalls().length > 0, 'the catch-up under way');
+      // REST is slow: the rest of the order fills on the new socket first.
+      user.emit(fill(2, '0.60000000', '1.00000000', '0.10264410', '0.00060000', 'FILLED'));
+      await until(() => orders.batches.length === 2 && trades.batches.length === 2, 'the streamed fill');
+      release();
+      await until(() => rest.catchUpCalls().length === 3, 'the catch-up answered');
+      await sleep(30);
+      expect(orders.batches.map((b) => b.map((o) => [o.status, o.filled]))).toEqual([[['open', 0.4]], [['closed', 1]]]);
+      expect(trades.batches.map((b) => b.map((t) => t.id))).toEqual([['101'], ['102']]);
+      expect(rest.catchUpCalls().map((c) => [c.path, c.query['symbol']])).toEqual([
+        ['/api/v3/openOrders', 'ETHBTC'],
+        ['/api/v3/order', 'ETHBTC'],
+        ['/api/v3/myTrades', 'ETHBTC'],
+      ]);
+    });
+
+    it('behavior: a balance changed while the private socket was down is published after the reconnect', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = listenKeySide(server, rest);
+      const balances = loop(() => ex.watchBalance());
+      await until(() => user.subscribed() === 1 && rest.calls.some((c) => c.path === '/api/v3/account'), 'the seed');
+      user.emit(ACCOUNT_POSITION);
+      await until(() => balances.batches.length === 1, 'the first balance');
+      rest.account = {
+        updateTime: ACCOUNT_POSITION.u + 10,
+        balances: [{ asset: 'ETH', free: '9000.00000000', locked: '1000.00000000' }],
+      };
+      user.drop();
+      await until(() => balances.batches.length === 2, 'the balance of the gap');
+      expect(balances.batches[1]!['ETH']).toEqual({ free: 9000, used: 1000, total: 10000 });
+      expect(rest.calls.filter((c) => c.path === '/api/v3/account')).toHaveLength(2);
+    });
+
+    it('behavior: no REST catch-up on the first connect, nor after a drop when no order or fill stream is watched', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = listenKeySide(server, rest);
+      const balance = ex.watchBalance();
+      const trades = ex.watchTrades('BTC/USDT');
+      await until(() => user.subscribed() === 1 && server.subscribes('/stream').length === 1, 'both streams');
+      user.emit(ACCOUNT_POSITION);
+      server.emit('btcusdt@trade', TRADE);
+      await Promise.all([balance, trades]);
+      for (const c of server.live()) c.socket.terminate();
+      await until(() => user.subscribed() === 2 && server.subscribes('/stream').length === 2, 'both resubscribed');
+      await sleep(30);
+      expect(rest.catchUpCalls()).toEqual([]);
+    });
+
+    it('error: a failed catch-up rejects the waiting watchOrders call with the typed error; the stream goes on', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = listenKeySide(server, rest);
+      const first = ex.watchOrders();
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(EXECUTION_NEW);
+      await first;
+      rest.failures['/api/v3/openOrders'] = {
+        status: 400,
+        body: { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' },
+      };
+      const waiting = ex.watchOrders();
+      user.drop();
+      await expect(waiting).rejects.toBeInstanceOf(AuthenticationError);
+      const next = ex.watchOrders();
+      user.emit(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
+      expect((await next).map((o) => o.filled)).toEqual([0.4]);
     });
   });
 });

@@ -1216,6 +1216,14 @@ export function parseWsOrder(ev: WsExecutionReport, fills: RawFill[], ctx: Parse
   return order;
 }
 
+/** An account trade (GET api/v3/myTrades) as the fill of its order, the shape streamed and FULL responses give. */
+export function fillOfTrade(raw: RawTrade): RawFill {
+  const fill: RawFill = { price: raw.price, qty: raw.qty, tradeId: raw.id };
+  if (raw.commission !== undefined) fill.commission = raw.commission;
+  if (raw.commissionAsset !== undefined) fill.commissionAsset = raw.commissionAsset;
+  return fill;
+}
+
 /** A TRADE execution report as the account's trade. */
 export function parseWsMyTrade(ev: WsExecutionReport, ctx: ParseContext, market?: Market): Trade {
   const raw: RawTrade = {

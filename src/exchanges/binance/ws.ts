@@ -19,8 +19,22 @@
  * therefore wrapped when it opens: SUBSCRIBE / UNSUBSCRIBE messages are queued, merged (many streams per message) and
  * sent at most `subscribeRate` times a second. A merged message that fails is retried stream by stream, so one bad
  * stream fails only its own watch calls.
+ *
+ * Private streams after a gap: Binance does not replay the user data stream. When its subscription is live again on a
+ * new socket (or under a new listenKey), REST is asked what changed while it was down (src/ws/reconcile.ts): watched
+ * orders (open orders, then the known open ones that are no longer open, one by one), fills since the newest one seen
+ * or the drop, and the balance (reseeded as on every connect, published when it changed). The results go through the
+ * same caches and hashes as streamed events; orders merge by id, fills by trade id, so nothing is published twice.
  */
-import { AuthenticationError, BadResponse, NetworkError, OperationFailed, type ErrorName } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  BadResponse,
+  BaseError,
+  NetworkError,
+  OperationFailed,
+  OrderNotFound,
+  type ErrorName,
+} from '../../core/errors.js';
 import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
@@ -29,8 +43,11 @@ import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { StreamHandler, cutBook } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
+import { ordersChangedInGap, tradesInGap } from '../../ws/reconcile.js';
 import type { binance } from './binance.js';
 import {
+  fillOfTrade,
+  parseOrder,
   parseWsBalance,
   parseWsFill,
   parseWsKline,
@@ -39,7 +56,9 @@ import {
   parseWsTicker,
   parseWsTrade,
   type RawFill,
+  type RawOrder,
   type RawSpotAccount,
+  type RawTrade,
   type WsAccountPosition,
   type WsAggTrade,
   type WsDepthUpdate,
@@ -115,6 +134,8 @@ interface OrderState {
   order: Order;
   fills: RawFill[];
   trades: Trade[];
+  /** The order is as REST reported it after a gap: a report of the same state merges without a new update. */
+  caughtUp?: boolean;
 }
 
 interface BalanceAsset {
@@ -155,6 +176,12 @@ export class binanceStreams extends StreamHandler<binance> {
   private readonly freshOrders = new Map<string, KeyedCache<string>>();
   private readonly myTrades = new RingCache<Trade>(this.limits.orders);
   private readonly myTradeCursors = new Map<string, number>();
+  /** Fills seen (symbol:trade id:order id), streamed or caught up: none is published twice. */
+  private readonly seenTrades = new KeyedCache<boolean>(this.limits.orders);
+  /** When the user stream went down (ms); cleared once it is live again and the catch-up has started. */
+  private userDownSince: number | undefined;
+  /** Catch-ups started (diagnostics and tests). */
+  catchUps = 0;
   private closed = false;
 
   // ---- settings ----
@@ -411,9 +438,11 @@ export class binanceStreams extends StreamHandler<binance> {
     }
     const sub = this.streams.subscription(USER);
     if (sub === undefined || this.closed) return;
-    // Changes may have gone unreported while no key was valid: the balance is seeded again once the new key is live.
+    // Changes may have gone unreported while no key was valid: once the new key is live the balance is seeded again
+    // and the watched orders and fills catch up, as after a reconnect.
     this.userLive = false;
     this.balanceLoaded = false;
+    this.userDownSince ??= Date.now();
     // The expired key is gone on the server's side already: subscribe the new one only.
     const unsubscribe = sub.unsubscribe;
     delete sub.unsubscribe;
@@ -435,31 +464,48 @@ export class binanceStreams extends StreamHandler<binance> {
     this.listenKey = undefined;
     this.userLive = false;
     this.balanceLoaded = false;
+    this.userDownSince = undefined;
     for (const prefix of PRIVATE_HASHES) this.streams.rejectMatching(prefix, error);
   }
 
-  /** GET api/v3/account seeds the balance; an asset already updated by a newer event keeps the event's amounts. */
-  private seedBalance(): void {
+  /**
+   * GET api/v3/account (what fetchBalance reads for spot) seeds the balance; an asset already updated by a newer event
+   * keeps the event's amounts. After a gap (`gap`), a balance that changed meanwhile is published as an update.
+   */
+  private seedBalance(gap = false): void {
     if (!this.balanceWatched || this.balanceLoaded || !this.wsOption('fetchBalanceSnapshot', true)) return;
+    if (gap) this.balanceGap = true;
     this.balanceLoading ??= (async () => {
       try {
         const raw = (await this.exchange.privateGetAccount()) as RawSpotAccount;
         if (this.closed) return;
         const time = Number(raw.updateTime ?? 0);
         const ctx = this.exchange.parseContext;
+        let changed = false;
         for (const b of raw.balances ?? []) {
           const code = ctx.code(b.asset);
           const prev = this.balances.get(code);
-          if (prev === undefined || prev.time <= time) this.balances.set(code, { free: b.free, used: b.locked, time });
+          if (prev !== undefined && prev.time > time) continue;
+          if (prev === undefined || prev.free !== b.free || prev.used !== b.locked) changed = true;
+          this.balances.set(code, { free: b.free, used: b.locked, time });
         }
         this.balanceLoaded = true;
+        const publish = this.balanceGap && changed;
+        this.balanceGap = false;
+        if (publish && this.streams.hasWaiters('balance')) {
+          this.streams.resolve('balance', parseWsBalance(this.balances, raw, time === 0 ? undefined : time));
+        }
       } catch (e) {
+        this.balanceGap = false;
+        this.onError(e);
         this.streams.reject('balance', e);
       } finally {
         this.balanceLoading = undefined;
       }
     })();
   }
+  /** A reseed after a gap is under way: its result is published when it changed anything. */
+  private balanceGap = false;
 
   // ---- connections ----
 
@@ -489,8 +535,10 @@ export class binanceStreams extends StreamHandler<binance> {
         sync.live = false;
       }
       if (key === USER) {
+        // Events of the gap are not replayed: the catch-up asks REST once the subscription is live again.
         this.userLive = false;
         this.balanceLoaded = false;
+        this.userDownSince ??= Date.now();
       }
     }
     const box = this.outboxes.get(conn);
@@ -654,10 +702,7 @@ export class binanceStreams extends StreamHandler<binance> {
           const sync = this.syncs.get(topic.symbol);
           if (sync !== undefined) sync.live = true;
           this.fetchSnapshot(topic.symbol);
-        } else if (topic?.kind === 'user') {
-          this.userLive = true;
-          this.seedBalance();
-        }
+        } else if (topic?.kind === 'user') this.userStreamLive();
       }
       return;
     }
@@ -915,7 +960,8 @@ export class binanceStreams extends StreamHandler<binance> {
     const key = `${symbol}:${String(ev.i)}`;
     const state = this.orders.get(key) ?? { order: undefined as unknown as Order, fills: [], trades: [] };
     let trade: Trade | undefined;
-    if (ev.x === 'TRADE') {
+    // A fill the catch-up already published (fetched from REST while the report was on its way) is not added again.
+    if (ev.x === 'TRADE' && this.newTrade(symbol, String(ev.t), String(ev.i))) {
       state.fills.push(parseWsFill(ev));
       trade = parseWsMyTrade(ev, ctx, market);
       state.trades.push(trade);
@@ -923,13 +969,46 @@ export class binanceStreams extends StreamHandler<binance> {
     const order = parseWsOrder(ev, state.fills, ctx, market);
     // The order's trades as their own reports described them (with times and maker/taker); fees come from the fills.
     order.trades = state.trades.slice();
-    state.order = order;
+    const before = state.order as Order | undefined;
+    const progress = before === undefined || state.caughtUp !== true ? 1 : orderProgress(before, order);
+    // After a catch-up, a report of a state REST already gave merges silently, and an older one leaves it alone.
+    if (progress >= 0) {
+      state.order = order;
+      state.caughtUp = false;
+    }
     this.orders.upsert(key, state);
-    for (const hash of ['orders', `orders:${symbol}`]) {
+    if (progress > 0) {
+      this.markOrder(key, symbol);
+      this.resolveOrders([symbol]);
+    }
+    if (trade === undefined) return;
+    this.myTrades.push(trade);
+    this.resolveMyTrades([symbol]);
+  }
+
+  /**
+   * False when the fill was seen already (streamed or caught up); otherwise remembers it. A trade id with the order's
+   * id: a self-trade is one trade id for two of the account's orders.
+   */
+  private newTrade(symbol: string, id: string, order: string | undefined): boolean {
+    const key = `${symbol}:${id}:${order ?? ''}`;
+    if (this.seenTrades.get(key) !== undefined) return false;
+    this.seenTrades.upsert(key, true);
+    return true;
+  }
+
+  /** Queues an order change for the watchOrders hashes that cover it (every symbol, and its own). */
+  private markOrder(key: string, symbol: string): void {
+    for (const hash of ['orders', `orders:${symbol}`]) this.freshOrders.get(hash)?.upsert(key, key);
+  }
+
+  /** Resolves the waiting watchOrders calls of these symbols with every change queued since their last answer. */
+  private resolveOrders(symbols: Iterable<string>): void {
+    const hashes = new Set(['orders']);
+    for (const symbol of symbols) hashes.add(`orders:${symbol}`);
+    for (const hash of hashes) {
       const fresh = this.freshOrders.get(hash);
-      if (fresh === undefined) continue;
-      fresh.upsert(key, key);
-      if (!this.streams.hasWaiters(hash)) continue;
+      if (fresh === undefined || fresh.length === 0 || !this.streams.hasWaiters(hash)) continue;
       const changed: Order[] = [];
       for (const k of fresh.toArray()) {
         const o = this.orders.get(k)?.order;
@@ -938,16 +1017,154 @@ export class binanceStreams extends StreamHandler<binance> {
       fresh.clear();
       this.streams.resolve(hash, changed);
     }
-    if (trade === undefined) return;
-    this.myTrades.push(trade);
-    for (const hash of ['mytrades', `mytrades:${symbol}`]) {
+  }
+
+  /** Resolves the waiting watchMyTrades calls of these symbols with the trades since their last answer. */
+  private resolveMyTrades(symbols: Iterable<string>): void {
+    const hashes = new Map<string, string | undefined>([['mytrades', undefined]]);
+    for (const symbol of symbols) hashes.set(`mytrades:${symbol}`, symbol);
+    for (const [hash, symbol] of hashes) {
       const cursor = this.myTradeCursors.get(hash);
       if (cursor === undefined || !this.streams.hasWaiters(hash)) continue;
       let fresh = this.myTrades.newSince(cursor);
-      if (hash !== 'mytrades') fresh = fresh.filter((t) => t.symbol === symbol);
+      if (symbol !== undefined) fresh = fresh.filter((t) => t.symbol === symbol);
       this.myTradeCursors.set(hash, this.myTrades.appended);
-      this.streams.resolve(hash, fresh);
+      if (fresh.length > 0) this.streams.resolve(hash, fresh);
     }
+  }
+
+  // ---- catching up after the user stream was down ----
+
+  /**
+   * The user data subscription is confirmed on the current socket. After a drop (not on the first connect) the
+   * balance is reseeded and published, and REST is asked what happened to the watched orders and fills meanwhile.
+   */
+  private userStreamLive(): void {
+    this.userLive = true;
+    const downSince = this.userDownSince;
+    this.userDownSince = undefined;
+    this.seedBalance(downSince !== undefined);
+    if (downSince !== undefined) void this.catchUp(downSince);
+  }
+
+  /**
+   * What the watched streams missed while the user stream was down, published as if it had been streamed: orders by
+   * ordersChangedInGap (fetchOpenOrders for the watched symbols or all, fetchOrder for known open orders that are no
+   * longer open), then fills by tradesInGap per symbol (fetchMyTrades needs one): the watched symbols, or with
+   * watchMyTrades() for every symbol, those of the orders that were open or changed. Only streams someone watches
+   * are asked for. A failure is reported and rejects the waiting calls of that stream; the stream goes on.
+   */
+  private async catchUp(downSince: number): Promise<void> {
+    const ordersWatched = this.freshOrders.size > 0;
+    const tradesWatched = this.myTradeCursors.size > 0;
+    if (!ordersWatched && !tradesWatched) return;
+    this.catchUps++;
+    const ex = this.exchange;
+    let changed: Order[] = [];
+    if (ordersWatched) {
+      const symbols = watchedSymbols(this.freshOrders.keys(), 'orders');
+      const known: Order[] = [];
+      for (const state of this.orders.toArray()) {
+        const o = state.order as Order | undefined;
+        if (o !== undefined && (symbols === undefined || symbols.has(o.symbol ?? ''))) known.push(o);
+      }
+      try {
+        changed = await ordersChangedInGap({
+          known,
+          fetchOpenOrders: async () =>
+            symbols === undefined
+              ? ex.fetchOpenOrders()
+              : (await Promise.all([...symbols].map((s) => ex.fetchOpenOrders(s)))).flat(),
+          fetchOrder: async (o) => {
+            try {
+              return await ex.fetchOrder(o.id, o.symbol);
+            } catch (e) {
+              if (e instanceof OrderNotFound) return undefined;
+              throw e;
+            }
+          },
+        });
+      } catch (e) {
+        this.catchUpFailed(e, 'orders');
+      }
+    }
+    let trades: Trade[] = [];
+    if (tradesWatched && !this.closed) {
+      let symbols = watchedSymbols(this.myTradeCursors.keys(), 'mytrades');
+      if (symbols === undefined) {
+        symbols = new Set();
+        for (const state of this.orders.toArray()) {
+          const o = state.order as Order | undefined;
+          if (o?.symbol !== undefined && o.status === 'open') symbols.add(o.symbol);
+        }
+        for (const o of changed) if (o.symbol !== undefined) symbols.add(o.symbol);
+      }
+      try {
+        const seen = this.myTrades.toArray();
+        const bySymbol = await Promise.all(
+          [...symbols].map((symbol) =>
+            tradesInGap(
+              seen.filter((t) => t.symbol === symbol),
+              downSince,
+              (since) => ex.fetchMyTrades(symbol, since),
+            ),
+          ),
+        );
+        trades = bySymbol.flat().sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+      } catch (e) {
+        this.catchUpFailed(e, 'mytrades');
+      }
+    }
+    if (this.closed) return;
+    this.applyCaughtUp(changed, trades);
+  }
+
+  /** Gap fills first (their orders gain the fills and fees), then the changed orders; each merges by id. */
+  private applyCaughtUp(changed: Order[], trades: Trade[]): void {
+    const ctx = this.exchange.parseContext;
+    const tradeSymbols = new Set<string>();
+    for (const trade of trades) {
+      const symbol = trade.symbol;
+      if (symbol === undefined || trade.id === undefined || !this.newTrade(symbol, trade.id, trade.order)) continue;
+      const state = trade.order === undefined ? undefined : this.orders.get(`${symbol}:${trade.order}`);
+      if (state !== undefined) {
+        state.fills.push(fillOfTrade(trade.info as RawTrade));
+        state.trades.push(trade);
+        trade.type ??= state.order.type;
+      }
+      this.myTrades.push(trade);
+      tradeSymbols.add(symbol);
+    }
+    const orderSymbols = new Set<string>();
+    for (const now of changed) {
+      const symbol = now.symbol;
+      if (symbol === undefined) continue;
+      const key = `${symbol}:${now.id}`;
+      const state = this.orders.get(key) ?? { order: undefined as unknown as Order, fills: [], trades: [] };
+      let order = now;
+      if (state.fills.length > 0) {
+        // The REST order with the fills known for it: fees summed as a streamed order's are.
+        order = parseOrder({ ...(now.info as RawOrder), fills: state.fills }, ctx, this.exchange.markets[symbol]);
+        order.info = now.info;
+      }
+      order.trades = state.trades.slice();
+      const before = state.order as Order | undefined;
+      // A report streamed meanwhile may already say as much, or more (REST can lag the stream).
+      if (before !== undefined && orderProgress(before, order) <= 0) continue;
+      state.order = order;
+      state.caughtUp = true;
+      this.orders.upsert(key, state);
+      this.markOrder(key, symbol);
+      orderSymbols.add(symbol);
+    }
+    if (orderSymbols.size > 0) this.resolveOrders(orderSymbols);
+    if (tradeSymbols.size > 0) this.resolveMyTrades(tradeSymbols);
+  }
+
+  /** A catch-up that failed: reported, and a typed exchange error reaches the waiting calls of that stream. */
+  private catchUpFailed(error: unknown, family: 'orders' | 'mytrades'): void {
+    this.onError(error);
+    if (error instanceof BaseError) this.streams.rejectMatching(family, error);
   }
 
   private onAccountPosition(ev: WsAccountPosition): void {
@@ -1046,6 +1263,7 @@ export class binanceStreams extends StreamHandler<binance> {
         this.stopKeepAlive();
         this.forget(USER);
         this.userLive = false;
+        this.userDownSince = undefined;
         this.balanceWatched = false;
         this.balanceLoaded = false;
         return;
@@ -1103,6 +1321,7 @@ export class binanceStreams extends StreamHandler<binance> {
     this.orders.clear();
     this.freshOrders.clear();
     this.myTrades.clear();
+    this.seenTrades.clear();
     this.balances.clear();
     super.close();
   }
@@ -1140,4 +1359,31 @@ function isStreamOp(message: unknown): message is StreamOp {
   if (message === null || typeof message !== 'object') return false;
   const m = message as Partial<StreamOp> & { id?: unknown };
   return (m.method === 'SUBSCRIBE' || m.method === 'UNSUBSCRIBE') && Array.isArray(m.params) && m.id === undefined;
+}
+
+/**
+ * The symbols a family of private hashes watches ('orders:ETH/BTC' -> ETH/BTC); undefined when one of them watches
+ * every symbol ('orders').
+ */
+function watchedSymbols(hashes: Iterable<string>, family: 'orders' | 'mytrades'): Set<string> | undefined {
+  const symbols = new Set<string>();
+  for (const hash of hashes) {
+    if (hash === family) return undefined;
+    symbols.add(hash.slice(family.length + 1));
+  }
+  return symbols;
+}
+
+/**
+ * How `next` stands against `current` for the same order: -1 older (a late report, or a REST answer behind the
+ * stream), 0 the same state, 1 newer. A finished order never reopens and the filled amount never shrinks.
+ */
+function orderProgress(current: Order, next: Order): -1 | 0 | 1 {
+  const doneBefore = current.status !== undefined && current.status !== 'open';
+  const doneNow = next.status !== undefined && next.status !== 'open';
+  if (doneBefore !== doneNow) return doneNow ? 1 : -1;
+  const before = current.filled ?? 0;
+  const now = next.filled ?? 0;
+  if (before !== now) return now > before ? 1 : -1;
+  return next.status === current.status && next.amount === current.amount && next.price === current.price ? 0 : 1;
 }
