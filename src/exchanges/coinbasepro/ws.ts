@@ -143,8 +143,6 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private readonly lastHeard = new Map<string, number>();
   /** User topic key -> start of the gap to catch up once the topic is confirmed on a new socket. */
   private readonly gaps = new Map<string, number>();
-  /** Catch-ups under way (diagnostics and tests). */
-  catchUps = 0;
   private lastSweep = 0;
   private closed = false;
   /** Trade id gaps seen per symbol (diagnostics). */
@@ -867,15 +865,12 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
    * stream; the gap is kept for the next reconnect to try again.
    */
   private runCatchUp(topic: Topic, since: number, hash: string, job: Promise<void>): void {
-    this.catchUps++;
-    job
-      .catch((e: unknown) => {
-        if (!this.live(topic)) return;
-        this.gaps.set(topic.key, Math.min(since, this.gaps.get(topic.key) ?? since));
-        this.onError(e);
-        if (e instanceof BaseError) this.streams.reject(hash, e);
-      })
-      .finally(() => this.catchUps--);
+    job.catch((e: unknown) => {
+      if (!this.live(topic)) return;
+      this.gaps.set(topic.key, Math.min(since, this.gaps.get(topic.key) ?? since));
+      this.onError(e);
+      if (e instanceof BaseError) this.streams.reject(hash, e);
+    });
   }
 
   /** The topic is still the one the catch-up started for (not stopped, not closed). */
