@@ -1105,6 +1105,56 @@ describe('bitstamp ws: private channels', () => {
       expect((await last).map((t) => t.id)).toEqual(['10']);
     });
 
+    it('behavior: one catch-up for every watched symbol, once each channel is back; other symbols are left out', async () => {
+      const ETH = 'private-my_orders_ethusd-4848701';
+      // on the second socket the server is slow to confirm the ETH/USD channel
+      const feed = await startFeed((msg, socket, f) => {
+        if (!isSub(ETH)(msg) || f.sockets.length < 2) return;
+        setTimeout(
+          () => socket.send(JSON.stringify({ event: 'bts:subscription_succeeded', channel: ETH, data: {} })),
+          60,
+        );
+        return true;
+      });
+      cleanup.push(feed.close);
+      const acct = account();
+      const { ex, calls } = make(feed, accountRest(acct), {}, CREDS);
+      const btc = ex.watchOrders('BTC/USD');
+      const eth = ex.watchOrders('ETH/USD');
+      await until(() => feed.received.some(isSub(ORDERS)) && feed.received.some(isSub(ETH)));
+      feed.send(myOrder('order_created', orderData()));
+      feed.send(myOrder('order_created', orderData({ id: 20, id_str: '20', price_str: '2000' }), 'ethusd'));
+      await Promise.all([btc, eth]);
+
+      // down: A and order 20 are unchanged; 21 (ETH/USD) and 22 (LTC/USD, not watched) are placed
+      const row = (id: string, market: string, price: string) => ({
+        ...openRow(id, price, '0.05000000', '0.05000000'),
+        currency_pair: market,
+        market,
+      });
+      acct.open = [
+        row(A, 'BTC/USD', '45000.00'),
+        row('20', 'ETH/USD', '2000.00'),
+        row('21', 'ETH/USD', '2100.00'),
+        row('22', 'LTC/USD', '70.00'),
+      ];
+      const btcNext = ex.watchOrders('BTC/USD');
+      const ethNext = ex.watchOrders('ETH/USD');
+      feed.sockets[0]!.terminate();
+      await until(() => feed.received.filter(isSub(ETH)).length === 2);
+      await sleep(30);
+      expect(accountCalls(calls)).toEqual([]); // ETH/USD is not back yet
+      expect((await ethNext).map((o) => [o.id, o.symbol, o.status])).toEqual([['21', 'ETH/USD', 'open']]);
+      expect(accountCalls(calls)).toEqual(['open_orders/all/']);
+      // nothing changed for BTC/USD: its watcher waits for the socket
+      let settled = false;
+      void btcNext.then(() => (settled = true));
+      await sleep(20);
+      expect(settled).toBe(false);
+      feed.send(myOrder('order_changed', orderData({ amount_str: '0.03000000', amount_traded: '0.02' })));
+      expect((await btcNext).map((o) => [o.id, o.filled])).toEqual([[A, 0.02]]);
+    });
+
     it('behavior: no REST catch-up on the first connect, nor when nothing private is watched', async () => {
       const feed = await startFeed();
       cleanup.push(feed.close);
