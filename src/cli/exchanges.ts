@@ -19,8 +19,8 @@ export interface ExchangeRow {
   wsApi: boolean;
   /** unifex streams from it (watch methods). */
   ws: boolean;
-  /** API documentation (from the exchange's spec when implemented). */
-  docs: string | undefined;
+  /** API documentation url (the catalog's: CCXT's urls.doc for the exchange). */
+  docs: string;
   /** REST API base url. */
   api: string;
   marketTypes: string;
@@ -30,15 +30,12 @@ export interface ExchangeRow {
 export async function exchangeRows(): Promise<ExchangeRow[]> {
   return Promise.all(
     listExchanges().map(async (e): Promise<ExchangeRow> => {
-      let docs: string | undefined;
       let ws = false;
       if (e.implemented) {
         const cls = (await loadExchangeClass(e.id)) as unknown as {
-          spec: { urls: { doc?: string | string[] }; has?: Record<string, unknown> };
+          spec: { has?: Record<string, unknown> };
           streams?: unknown;
         };
-        const doc = cls.spec.urls.doc;
-        docs = Array.isArray(doc) ? doc[0] : doc;
         ws = cls.streams !== undefined && Object.keys(cls.spec.has ?? {}).some((k) => k.startsWith('watch'));
       }
       return {
@@ -51,7 +48,7 @@ export async function exchangeRows(): Promise<ExchangeRow[]> {
         rest: e.implemented,
         wsApi: e.ws,
         ws,
-        docs,
+        docs: e.docs,
         api: e.api,
         marketTypes: e.marketTypes,
         note: e.note,
@@ -98,7 +95,7 @@ export function renderExchanges(rows: ExchangeRow[], format: string, style: Styl
           },
           { header: 'REST', get: restText, color: (r) => (r.rest ? 'green' : 'gray') },
           { header: 'websocket', get: wsText, color: (r) => (r.ws ? 'green' : 'gray') },
-          { header: 'docs / API base', get: (r) => r.docs ?? r.api },
+          { header: 'docs', get: (r) => r.docs },
         ],
         style,
       )}\n\n${paint(style, 'gray', summary(rows))}`;
@@ -107,6 +104,14 @@ export function renderExchanges(rows: ExchangeRow[], format: string, style: Styl
   }
 }
 
+/** The host of a url, as link text. */
+const host = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 const mdCell = (s: string): string => s.replace(/([|*])/g, '\\$1').replace(/\n/g, ' ');
 /** Plain text in reStructuredText: inline markup characters escaped. */
 const rstText = (s: string): string => s.replace(/([\\*`|_])/g, '\\$1').replace(/^-$/, '\\-');
@@ -121,14 +126,13 @@ function markdown(rows: ExchangeRow[]): string {
     '',
     "REST: `implemented` means unifex has the exchange's code (`unifex <id> <method>` works). Websocket: `implemented` " +
       'means unifex streams from it (`unifex <id> watch ...`), `available` that the exchange offers a websocket API ' +
-      'unifex does not use yet. Docs are the API documentation unifex was written from; for exchanges not implemented, ' +
-      'the REST API base is given instead.',
+      'unifex does not use yet. Docs link to the API documentation (the url CCXT gives for the exchange, for closed ' +
+      'exchanges the last one it gave); API base is the REST API base url.',
     '',
-    '| id | name | API version | status | REST | websocket | docs / API base | markets | note |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| id | name | API version | status | REST | websocket | docs | API base | markets | note |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
-    const link = r.docs !== undefined ? `[docs](${r.docs})` : `\`${r.api}\``;
     const cells = [
       r.aliases.length > 0 ? `\`${r.id}\` (also \`${r.aliases.join('`, `')}\`)` : `\`${r.id}\``,
       mdCell(r.name),
@@ -136,7 +140,8 @@ function markdown(rows: ExchangeRow[]): string {
       mdCell(statusText(r)),
       r.rest ? '**implemented**' : '-',
       r.ws ? '**implemented**' : r.wsApi ? 'available' : '-',
-      link,
+      `[${mdCell(host(r.docs))}](${r.docs})`,
+      `\`${r.api}\``,
       mdCell(r.marketTypes),
       mdCell(r.note),
     ];
@@ -164,11 +169,11 @@ function rst(rows: ExchangeRow[]): string {
     '     - status',
     '     - REST',
     '     - websocket',
-    '     - docs / API base',
+    '     - docs',
+    '     - API base',
     '     - note',
   ];
   for (const r of rows) {
-    const link = r.docs !== undefined ? `\`docs <${r.docs}>\`__` : `\`\`${r.api}\`\``;
     const cells = [
       `\`\`${r.id}\`\`${r.aliases.length > 0 ? ` (also ${r.aliases.map((x) => `\`\`${x}\`\``).join(', ')})` : ''}`,
       rstText(r.name),
@@ -176,7 +181,8 @@ function rst(rows: ExchangeRow[]): string {
       rstText(statusText(r)),
       rstText(restText(r)),
       rstText(wsText(r)),
-      link,
+      `\`${rstText(host(r.docs))} <${r.docs}>\`__`,
+      `\`\`${r.api}\`\``,
       rstText(r.note),
     ].map(cell);
     lines.push(`   * - ${cells[0]}`, ...cells.slice(1).map((c) => (c === '' ? '     -' : `     - ${c}`)));

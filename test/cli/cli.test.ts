@@ -33,12 +33,30 @@ describe.concurrent('unifex exchanges', () => {
     for (const row of rows) expect(Object.keys(row)).toEqual(expect.arrayContaining(['id', 'name', 'status', 'api']));
   });
 
+  it("default: --format json carries each exchange's docs url beside its API base", async () => {
+    const r = await unifex(['exchanges', '--format', 'json']);
+    const rows = JSON.parse(r.stdout) as Record<string, any>[];
+    const byId = new Map(rows.map((x) => [x['id'] as string, x]));
+    expect(byId.get('binance')!['docs']).toBe('https://developers.binance.com/en');
+    expect(byId.get('binance')!['api']).toMatch(/^https:\/\/api\.binance\.com\/api\/v3/);
+    expect(byId.get('kraken')!['docs']).toBe('https://docs.kraken.com/api-reference/');
+    // closed exchanges keep the url of the last CCXT file that had them
+    expect(byId.get('acx')).toMatchObject({ status: 'defunct', docs: 'https://acx.io/documents/api_v2' });
+    for (const row of rows) expect(row['docs']).toMatch(/^https?:\/\/\S+$/);
+    const md = await unifex(['exchanges', '--format', 'md']);
+    expect(md.stdout).toContain('| [acx.io](https://acx.io/documents/api_v2) | `https://acx.io/api/v2` |');
+    const t = await unifex(['exchanges', '--table']);
+    expect(t.stdout.split('\n').find((l) => l.startsWith('kraken '))).toMatch(
+      /\shttps:\/\/docs\.kraken\.com\/api-reference\/$/,
+    );
+  });
+
   it('behavior: JSON when piped, a table with --table, reStructuredText with --format rst', async () => {
     const piped = await unifex(['exchanges']);
     expect(JSON.parse(piped.stdout)).toHaveLength(124);
     const t = await unifex(['exchanges', '--table']);
     const lines = t.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^id\s+name\s+API\s+status\s+REST\s+websocket\s+docs \/ API base$/);
+    expect(lines[0]).toMatch(/^id\s+name\s+API\s+status\s+REST\s+websocket\s+docs$/);
     expect(lines.find((l) => l.startsWith('kraken '))).toMatch(/Kraken\s+0\s+alive\s+implemented\s+implemented/);
     expect(t.stdout).toMatch(/124 exchanges: 42 alive/);
     expect(t.stdout).not.toContain('\x1b['); // no colours when not a terminal
