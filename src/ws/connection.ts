@@ -61,6 +61,11 @@ export class Connection {
     return this.options.url;
   }
 
+  /** When the current (or last) socket last heard anything, ms; 0 before the first frame. */
+  get lastMessageTime(): number {
+    return this.lastMessageAt;
+  }
+
   /** Resolves once connected (now or after the reconnect under way). */
   connect(): Promise<void> {
     if (this.status === 'closed') return Promise.reject(new NetworkError(`${this.label()} connection closed`));
