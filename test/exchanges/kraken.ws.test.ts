@@ -15,6 +15,7 @@ import {
   ArgumentsRequired,
   BadSymbol,
   ChecksumError,
+  DDoSProtection,
   ExchangeClosedByUser,
   NotSupported,
   PermissionDenied,
@@ -239,6 +240,48 @@ function tokenFetch(): TokenFetch {
   };
 }
 
+interface RestFake extends TokenFetch {
+  /** Private endpoints called, other than GetWebSocketsToken, with their form parameters. */
+  posts: { endpoint: string; params: Record<string, string> }[];
+}
+
+/**
+ * Kraken's private REST for the catch-up after a reconnect: GetWebSocketsToken answers tok-1, tok-2, ...; every
+ * other endpoint answers what `answers` returns for its form parameters (a result, or `{ error: [...] }`).
+ */
+function restFake(answers: Record<string, (params: Record<string, string>) => Msg | Promise<Msg>>): RestFake {
+  const calls: string[] = [];
+  const posts: RestFake['posts'] = [];
+  let tokens = 0;
+  return {
+    calls,
+    posts,
+    fetch: async (url, init) => {
+      calls.push(url);
+      const endpoint = url.slice(url.lastIndexOf('/') + 1);
+      const params = Object.fromEntries(new URLSearchParams(init.body ?? ''));
+      let body: Msg;
+      if (endpoint === 'GetWebSocketsToken') body = { error: [], result: { token: `tok-${++tokens}`, expires: 900 } };
+      else {
+        posts.push({ endpoint, params });
+        const answer = answers[endpoint];
+        if (answer === undefined) throw new Error(`unexpected REST call ${endpoint}`);
+        const out = await answer(params);
+        body = 'error' in out ? out : { error: [], result: out };
+      }
+      return {
+        status: 200,
+        statusText: 'OK',
+        headers: new Headers({ 'content-type': 'application/json' }),
+        text: async () => JSON.stringify(body),
+      };
+    },
+  };
+}
+
+/** The endpoints a REST fake was asked, in order. */
+const endpoints = (rest: RestFake): string[] => rest.posts.map((p) => p.endpoint);
+
 function make(v: Venue, ws: Msg = {}, rest: TokenFetch = tokenFetch()): kraken {
   const ex = new kraken({
     apiKey: 'key',
@@ -252,6 +295,190 @@ function make(v: Venue, ws: Msg = {}, rest: TokenFetch = tokenFetch()): kraken {
   cleanup.push(() => ex.close());
   return ex;
 }
+
+// ---- an account behind the private channels: executions snapshots and the REST that reports on it agree ----
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Orders and fills of one account on BTC/USD (limit buys of 0.01 at 26000), as the executions snapshot lists them
+ * (open orders, the last 50 fills) and as REST reports them (QueryOrders, OpenOrders, TradesHistory).
+ */
+class Account {
+  readonly open = new Map<string, Msg>();
+  readonly closed = new Map<string, Msg>();
+  readonly fills: Msg[] = [];
+  private tradeId = 62887600;
+
+  /** Places an order; returns its report (pending_new and new in one, as a snapshot lists it). */
+  place(id: string, at = Date.now()): Msg {
+    const order: Msg = {
+      order_id: id,
+      symbol: 'BTC/USD',
+      order_qty: 0.01,
+      cum_qty: 0,
+      cum_cost: 0,
+      time_in_force: 'GTC',
+      exec_type: 'new',
+      side: 'buy',
+      order_type: 'limit',
+      limit_price: 26000,
+      order_status: 'new',
+      timestamp: iso(at),
+    };
+    this.open.set(id, { ...order, opened: at });
+    return order;
+  }
+
+  /** Fills `qty` of an open order at 26000; a filled order leaves the open list. Returns the fill report. */
+  fill(orderId: string, execId: string, qty: number, at = Date.now()): Msg {
+    const order = this.open.get(orderId)!;
+    const cum = Math.round((order['cum_qty'] + qty) * 1e8) / 1e8;
+    const done = cum >= order['order_qty'];
+    Object.assign(order, {
+      cum_qty: cum,
+      cum_cost: cum * 26000,
+      avg_price: 26000,
+      order_status: done ? 'filled' : 'partially_filled',
+      timestamp: iso(at),
+    });
+    const fill: Msg = {
+      order_id: orderId,
+      exec_id: execId,
+      exec_type: 'trade',
+      trade_id: ++this.tradeId,
+      symbol: 'BTC/USD',
+      side: 'buy',
+      last_qty: qty,
+      last_price: 26000,
+      liquidity_ind: 'm',
+      cost: qty * 26000,
+      order_type: 'limit',
+      timestamp: iso(at),
+      order_status: order['order_status'],
+      cum_qty: cum,
+      cum_cost: cum * 26000,
+      avg_price: 26000,
+      fees: [{ asset: 'USD', qty: 0.416 }],
+    };
+    this.fills.push(fill);
+    if (done) {
+      this.open.delete(orderId);
+      this.closed.set(orderId, { ...order, rest_status: 'closed', closed: at });
+    }
+    return fill;
+  }
+
+  cancel(orderId: string, at = Date.now()): void {
+    const order = this.open.get(orderId)!;
+    this.open.delete(orderId);
+    this.closed.set(orderId, { ...order, order_status: 'canceled', rest_status: 'canceled', closed: at });
+  }
+
+  /** The executions snapshot for the subscription's parameters (none when it asks for neither part). */
+  snapshot(params: Msg): Msg[] | undefined {
+    const orders = params['snap_orders'] !== false;
+    const trades = params['snap_trades'] === true;
+    if (!orders && !trades) return undefined;
+    const open = orders ? [...this.open.values()].map(({ opened: _o, ...o }) => o) : [];
+    return [...open, ...(trades ? this.fills.slice(-50) : [])];
+  }
+
+  /** An order as QueryOrders and OpenOrders write it. */
+  private restOrder(o: Msg): Msg {
+    const out: Msg = {
+      refid: null,
+      userref: 0,
+      status: o['rest_status'] ?? 'open',
+      opentm: o['opened'] / 1000,
+      starttm: 0,
+      expiretm: 0,
+      descr: {
+        pair: 'XBTUSD',
+        type: 'buy',
+        ordertype: 'limit',
+        price: '26000.0',
+        price2: '0',
+        leverage: 'none',
+        order: 'buy 0.01000000 XBTUSD @ limit 26000.0',
+        close: '',
+      },
+      vol: '0.01000000',
+      vol_exec: o['cum_qty'].toFixed(8),
+      cost: o['cum_cost'].toFixed(5),
+      fee: '0.00000',
+      price: o['cum_qty'] > 0 ? '26000.0' : '0.00000',
+      stopprice: '0.00000',
+      limitprice: '0.00000',
+      misc: '',
+      oflags: 'fciq',
+    };
+    if (o['closed'] !== undefined) out['closetm'] = o['closed'] / 1000;
+    return out;
+  }
+
+  readonly rest = {
+    QueryOrders: (p: Record<string, string>): Msg => {
+      const out: Msg = {};
+      for (const id of (p['txid'] ?? '').split(',')) {
+        const o = this.open.get(id) ?? this.closed.get(id);
+        if (o !== undefined) out[id] = this.restOrder(o);
+      }
+      return out;
+    },
+    OpenOrders: (): Msg => ({
+      open: Object.fromEntries([...this.open].map(([id, o]) => [id, this.restOrder(o)])),
+    }),
+    TradesHistory: (p: Record<string, string>): Msg => {
+      const start = Number(p['start'] ?? 0);
+      const rows = this.fills.filter((f) => Date.parse(f['timestamp']) / 1000 > start);
+      const trades: Msg = {};
+      for (const f of rows) {
+        trades[f['exec_id']] = {
+          ordertxid: f['order_id'],
+          postxid: 'TKH2SE-M7IF5-CFI7LT',
+          pair: 'XXBTZUSD',
+          time: Date.parse(f['timestamp']) / 1000,
+          type: 'buy',
+          ordertype: 'limit',
+          price: '26000.0',
+          cost: (f['last_qty'] * 26000).toFixed(5),
+          fee: '0.41600',
+          vol: f['last_qty'].toFixed(8),
+          margin: '0.00000',
+          misc: '',
+          trade_id: f['trade_id'],
+          maker: true,
+        };
+      }
+      return { trades, count: rows.length };
+    },
+  };
+}
+
+/** A private server for `account`: executions answer with its snapshot, balances with `balance()`. */
+function accountVenue(account: Account, balance: () => Msg[] = () => []): Promise<Venue> {
+  return venue((msg, peer) => {
+    const p = msg['params'] as Msg;
+    if (msg['method'] === 'unsubscribe') {
+      reply(peer, ack(msg, { channel: p['channel'] }));
+      return;
+    }
+    if (msg['method'] !== 'subscribe') return;
+    if (p['channel'] === 'executions') {
+      reply(peer, ack(msg, { channel: 'executions', snap_orders: p['snap_orders'], snap_trades: p['snap_trades'] }));
+      const data = account.snapshot(p);
+      if (data !== undefined) reply(peer, { channel: 'executions', type: 'snapshot', sequence: 1, data });
+    } else if (p['channel'] === 'balances') {
+      reply(peer, ack(msg, { channel: 'balances', snapshot: true }));
+      reply(peer, { channel: 'balances', type: 'snapshot', sequence: 1, data: balance() });
+    }
+  });
+}
+
+/** Executions reports streamed on the private socket. */
+const execUpdate = (v: Venue, data: Msg[]): void =>
+  v.send({ channel: 'executions', type: 'update', sequence: 2, data }, '/auth/v2');
 
 /** A BTC/USD book (price 1 decimal, quantity 8) of `n` levels a side around 45000. */
 function btcBook(n = 10, depth = 10): TruthBook {
@@ -1072,6 +1299,220 @@ describe('kraken websocket v2', () => {
         fee: { cost: 0.3458, currency: 'USD' },
         timestamp: 1695378785710,
       });
+    });
+  });
+  describe('catching up after a reconnect', () => {
+    const O1 = 'OGAPFL-AAAAA-000001';
+    const O2 = 'OSTAYS-AAAAA-000002';
+    const O3 = 'OPARTL-AAAAA-000003';
+
+    it('behavior: an order filled while the private socket was down reaches watchOrders after the reconnect', async () => {
+      const account = new Account();
+      for (const id of [O1, O2, O3]) account.place(id, Date.now() - 60_000);
+      const v = await accountVenue(account);
+      const rest = restFake(account.rest);
+      const ex = make(v, {}, rest);
+      const first = await ex.watchOrders();
+      expect(first.map((o) => [o.id, o.status])).toEqual([
+        [O1, 'open'],
+        [O2, 'open'],
+        [O3, 'open'],
+      ]);
+      const nextOrders = ex.watchOrders();
+      const nextFills = ex.watchMyTrades();
+      await sleep(5);
+      // the first connect asks REST for nothing but the token
+      expect(endpoints(rest)).toEqual([]);
+
+      v.peers[0]!.socket.terminate();
+      // while the client is away: O1 fills, O3 fills in part, O2 does not change
+      account.fill(O1, 'TGAPFL-AAAAA-000001', 0.01);
+      account.fill(O3, 'TPARTL-AAAAA-000003', 0.004);
+
+      const orders = await nextOrders;
+      expect(orders.map((o) => [o.id, o.status, o.filled, o.remaining]).sort()).toEqual([
+        [O1, 'closed', 0.01, 0],
+        [O3, 'open', 0.004, 0.006],
+      ]);
+      expect(orders.find((o) => o.id === O1)).toMatchObject({ symbol: 'BTC/USD', price: 26000, average: 26000 });
+      expect((await nextFills).map((t) => [t.id, t.order, t.amount])).toEqual([
+        ['TGAPFL-AAAAA-000001', O1, 0.01],
+        ['TPARTL-AAAAA-000003', O3, 0.004],
+      ]);
+      // the snapshot listed O2 and O3 as open: only O1 is looked up; the fills' history is asked once
+      await waitFor(() => endpoints(rest).length === 2);
+      expect(endpoints(rest).sort()).toEqual(['QueryOrders', 'TradesHistory']);
+      expect(rest.posts.find((p) => p.endpoint === 'QueryOrders')!.params['txid']).toBe(O1);
+      await sleep(20);
+
+      // the socket reports O1's fill and close once more: neither loop sees them again; what is new comes alone
+      const afterOrders = ex.watchOrders();
+      const afterFills = ex.watchMyTrades();
+      await sleep(5);
+      execUpdate(v, [
+        account.fills[0]!,
+        { order_id: O1, exec_type: 'filled', order_status: 'filled', cum_qty: 0.01, timestamp: iso(Date.now()) },
+      ]);
+      execUpdate(v, [account.fill(O2, 'TSTAYS-AAAAA-000002', 0.005)]);
+      expect((await afterOrders).map((o) => [o.id, o.filled])).toEqual([[O2, 0.005]]);
+      expect((await afterFills).map((t) => t.id)).toEqual(['TSTAYS-AAAAA-000002']);
+    });
+
+    it('behavior: fills beyond what the reconnect snapshot reaches back to come from REST, each once', async () => {
+      const account = new Account();
+      account.place(O1, Date.now() - 60_000);
+      account.fill(O1, 'TSEEN0-AAAAA-000000', 0.0001, Date.now() - 60_000);
+      const v = await accountVenue(account);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const rest = restFake({
+        ...account.rest,
+        TradesHistory: async (p) => {
+          await held;
+          return account.rest.TradesHistory(p);
+        },
+      });
+      const ex = make(v, {}, rest);
+      expect((await ex.watchMyTrades()).map((t) => t.id)).toEqual(['TSEEN0-AAAAA-000000']);
+
+      // two fills in the gap: the snapshot's last 50 fills still hold the one seen before, so they are all there
+      let next = ex.watchMyTrades();
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      account.fill(O1, 'TGAP01-AAAAA-000001', 0.0001);
+      account.fill(O1, 'TGAP02-AAAAA-000002', 0.0001);
+      expect((await next).map((t) => t.id)).toEqual(['TGAP01-AAAAA-000001', 'TGAP02-AAAAA-000002']);
+      await sleep(20);
+      // no REST: the snapshot covered the fills, and nobody watches orders
+      expect(endpoints(rest)).toEqual([]);
+
+      // 51 fills in the gap: the snapshot carries the last 50, REST the one before them
+      next = ex.watchMyTrades();
+      await sleep(5);
+      v.peers[1]!.socket.terminate();
+      const burst: string[] = [];
+      for (let i = 0; i < 51; i++) {
+        burst.push(`TBURST-AAAAA-${String(i).padStart(6, '0')}`);
+        account.fill(O1, burst[i]!, 0.0001);
+      }
+      expect((await next).map((t) => t.id)).toEqual(burst.slice(1));
+      const fromRest = ex.watchMyTrades();
+      await waitFor(() => endpoints(rest).length === 1);
+      release();
+      const [missed, ...others] = await fromRest;
+      expect(others).toEqual([]);
+      expect(missed).toMatchObject({ id: burst[0], order: O1, symbol: 'BTC/USD', amount: 0.0001, price: 26000 });
+      expect(endpoints(rest)).toEqual(['TradesHistory']);
+
+      // streamed again, the gap's fills are not repeated
+      const after = ex.watchMyTrades();
+      await sleep(5);
+      execUpdate(v, account.fills.slice(-3));
+      execUpdate(v, [account.fill(O1, 'TLATER-AAAAA-000001', 0.0001)]);
+      expect((await after).map((t) => t.id)).toEqual(['TLATER-AAAAA-000001']);
+    });
+
+    it('behavior: no REST catch-up on the first connect, nor for private streams nobody watches; watchBalance gets the new snapshot', async () => {
+      const account = new Account();
+      account.place(O1);
+      let btc = 1;
+      const v = await accountVenue(account, () => [{ asset: 'BTC', balance: btc }]);
+      const rest = restFake(account.rest);
+      const ex = make(v, {}, rest);
+      expect((await ex.watchBalance()).total).toEqual({ BTC: 1 });
+      expect((await ex.watchOrders()).map((o) => o.id)).toEqual([O1]);
+      await ex.unWatchOrders();
+      await waitFor(() => v.received.some((m) => m['method'] === 'unsubscribe'));
+
+      const next = ex.watchBalance();
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      btc = 2;
+      account.cancel(O1);
+      expect((await next).total).toEqual({ BTC: 2 });
+      await sleep(20);
+      expect(endpoints(rest)).toEqual([]);
+      expect(rest.calls).toHaveLength(2);
+    });
+
+    it('error: a failed catch-up rejects the waiting watchOrders with the typed error; the stream goes on and the next socket catches up', async () => {
+      const account = new Account();
+      account.place(O1);
+      const v = await accountVenue(account);
+      let limited = true;
+      const rest = restFake({
+        ...account.rest,
+        QueryOrders: (p) => (limited ? { error: ['EAPI:Rate limit exceeded'] } : account.rest.QueryOrders(p)),
+      });
+      const ex = make(v, {}, rest);
+      const logs: unknown[][] = [];
+      ex.verbose = true;
+      ex.log = (...args: unknown[]) => void logs.push(args);
+      expect((await ex.watchOrders()).map((o) => o.id)).toEqual([O1]);
+      const pending = ex.watchOrders();
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      account.cancel(O1);
+      await expect(pending).rejects.toBeInstanceOf(DDoSProtection);
+      expect(logs.some((l) => l[0] === 'ws error' && String(l[1]).includes('Rate limit exceeded'))).toBe(true);
+
+      // the stream goes on
+      const streamed = ex.watchOrders();
+      await sleep(5);
+      execUpdate(v, [account.place(O2)]);
+      expect((await streamed).map((o) => o.id)).toEqual([O2]);
+
+      // the next new socket catches up on what is still owed
+      limited = false;
+      const later = ex.watchOrders();
+      await sleep(5);
+      v.peers[1]!.socket.terminate();
+      expect((await later).map((o) => [o.id, o.status])).toEqual([[O1, 'canceled']]);
+      expect(endpoints(rest)).toEqual(['QueryOrders', 'QueryOrders']);
+    });
+
+    it('behavior: without an open-orders snapshot OpenOrders lists them; a report streamed during the catch-up wins over REST', async () => {
+      const account = new Account();
+      const v = await accountVenue(account);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const rest = restFake({
+        ...account.rest,
+        QueryOrders: async (p) => {
+          await held;
+          return account.rest.QueryOrders(p);
+        },
+      });
+      const ex = make(v, {}, rest);
+      const params = { snap_orders: false };
+      const first = ex.watchOrders(undefined, undefined, undefined, params);
+      await waitFor(() => subscribes(v, 'executions').length === 1);
+      await sleep(20);
+      execUpdate(v, [account.place(O1), account.place(O2)]);
+      expect((await first).map((o) => o.id)).toEqual([O1, O2]);
+
+      const next = ex.watchOrders(undefined, undefined, undefined, params);
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      // in the gap: O1 and O2 are cancelled, O3 is placed
+      account.cancel(O1);
+      account.cancel(O2);
+      account.place(O3);
+      await waitFor(() => endpoints(rest).includes('QueryOrders'));
+      expect(endpoints(rest)).toEqual(['OpenOrders', 'QueryOrders']);
+      // both lookups in one QueryOrders call
+      expect(rest.posts[1]!.params['txid']!.split(',').sort()).toEqual([O1, O2]);
+      // the socket reports O1's cancel before REST answers
+      execUpdate(v, [{ order_id: O1, exec_type: 'canceled', order_status: 'canceled', timestamp: iso(Date.now()) }]);
+      expect((await next).map((o) => [o.id, o.status])).toEqual([[O1, 'canceled']]);
+
+      const after = ex.watchOrders(undefined, undefined, undefined, params);
+      await sleep(5);
+      release();
+      expect((await after).map((o) => [o.id, o.status])).toEqual([
+        [O3, 'open'],
+        [O2, 'canceled'],
+      ]);
     });
   });
 });

@@ -89,6 +89,12 @@ interface OrderState {
 const QUERY_ORDERS_MAX = 50;
 
 /**
+ * A gap starts this long before the private socket's last frame: fill times are the exchange's clock, the gap's
+ * is ours. Fills asked for twice are dropped by id.
+ */
+const CLOCK_MARGIN_MS = 5_000;
+
+/**
  * The private socket dropped while the executions subscription was live: the next socket's catch-up covers the
  * time since `since` (ms, local clock). `generation` is the connection's at the drop: a snapshot on the same socket
  * (a resubscribe) is no reconnect. `orders` / `trades` say which parts are still owed (a failed part is owed again).
@@ -141,6 +147,9 @@ export class krakenStreams extends StreamHandler<kraken> {
   /** Generation of the connection on which the executions subscription last went live. */
   private executionsLive: number | undefined;
   private gap: Gap | undefined;
+  /** The private socket, and when it last delivered a frame (Kraken sends a heartbeat every second). */
+  private privateConn: Connection | undefined;
+  private privateFrameAt: number | undefined;
   /** Catch-ups under way (tests and diagnostics wait on them). */
   readonly catchUps = new Set<Promise<void>>();
 
@@ -293,6 +302,7 @@ export class krakenStreams extends StreamHandler<kraken> {
    */
   protected override async onConnected(conn: Connection): Promise<void> {
     if (conn.url !== this.wsUrl('private')) return;
+    this.privateConn = conn;
     const keyed = [...this.topics].filter(([key, t]) => t.tokenParams !== undefined && this.streams.isSubscribed(key));
     if (keyed.length === 0) return;
     let token: string;
@@ -497,6 +507,7 @@ export class krakenStreams extends StreamHandler<kraken> {
   // ---- incoming frames ----
 
   handleMessage(data: unknown, conn: Connection): void {
+    if (conn === this.privateConn) this.privateFrameAt = Date.now();
     if (data === null || typeof data !== 'object') return;
     const frame = data as Frame;
     switch (frame.channel) {
@@ -790,7 +801,11 @@ export class krakenStreams extends StreamHandler<kraken> {
     }
     // a subscription that never went live on this socket had nothing streamed to miss (a first connect that failed)
     if (this.executionsLive !== conn.generation) return;
-    this.gap = { since: Date.now(), generation: conn.generation, orders: true, trades: true };
+    // A silent socket is declared stale only after options.ws.staleAfter: what it missed began with its last frame.
+    const now = Date.now();
+    const lastFrame = conn === this.privateConn && this.privateFrameAt !== undefined ? this.privateFrameAt : now;
+    const since = Math.min(now, lastFrame) - CLOCK_MARGIN_MS;
+    this.gap = { since, generation: conn.generation, orders: true, trades: true };
   }
 
   /** The gap to catch up on now that executions are live on `conn`, if `conn` is a socket newer than the drop. */
@@ -1070,6 +1085,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.watched.mytrades.clear();
     this.gap = undefined;
     this.executionsLive = undefined;
+    this.privateConn = undefined;
   }
 }
 
