@@ -1471,7 +1471,7 @@ describe('kraken websocket v2', () => {
       expect(endpoints(rest)).toEqual(['QueryOrders', 'QueryOrders']);
     });
 
-    it('behavior: without an open-orders snapshot OpenOrders lists them; a report streamed during the catch-up wins over REST', async () => {
+    it('behavior: without a snapshot the catch-up starts on the acknowledgement, OpenOrders lists the open orders; a report streamed during it wins over REST', async () => {
       const account = new Account();
       const v = await accountVenue(account);
       let release!: () => void;
@@ -1484,7 +1484,7 @@ describe('kraken websocket v2', () => {
         },
       });
       const ex = make(v, {}, rest);
-      const params = { snap_orders: false };
+      const params = { snap_orders: false, snap_trades: false };
       const first = ex.watchOrders(undefined, undefined, undefined, params);
       await waitFor(() => subscribes(v, 'executions').length === 1);
       await sleep(20);

@@ -97,13 +97,11 @@ const CLOCK_MARGIN_MS = 5_000;
 /**
  * The private socket dropped while the executions subscription was live: the next socket's catch-up covers the
  * time since `since` (ms, local clock). `generation` is the connection's at the drop: a snapshot on the same socket
- * (a resubscribe) is no reconnect. `orders` / `trades` say which parts are still owed (a failed part is owed again).
+ * (a resubscribe) is no reconnect.
  */
 interface Gap {
   since: number;
   generation: number;
-  orders: boolean;
-  trades: boolean;
 }
 
 /** What the reconnect snapshot said, and what the handler held before it. */
@@ -116,7 +114,7 @@ interface GapContext {
   stateAt: Map<string, WsExecution>;
   /** The fills held before the snapshot (REST is asked for those after the newest, or after the drop). */
   seen: Trade[];
-  /** The snapshot's fills reach back to one seen before the drop: every fill of the gap is among them. */
+  /** The snapshot's fills reach back to one seen before the gap: every fill of the gap is among them. */
   fillsCovered: boolean;
 }
 
@@ -150,8 +148,6 @@ export class krakenStreams extends StreamHandler<kraken> {
   /** The private socket, and when it last delivered a frame (Kraken sends a heartbeat every second). */
   private privateConn: Connection | undefined;
   private privateFrameAt: number | undefined;
-  /** Catch-ups under way (tests and diagnostics wait on them). */
-  readonly catchUps = new Set<Promise<void>>();
 
   constructor(exchange: kraken) {
     super(exchange);
@@ -703,8 +699,8 @@ export class krakenStreams extends StreamHandler<kraken> {
           this.myTrades.push(parseWsMyTrade(raw, symbol, codeOf, market));
           if (symbol !== undefined) tradeSymbols.add(symbol);
           tradeSymbols.add('');
-        } else if (gap !== undefined) {
-          // the snapshot holds the latest fills: one seen before the drop means every fill since is in it
+        } else if (gap !== undefined && at !== undefined && at <= gap.since) {
+          // the snapshot holds the latest fills: one seen from before the gap means every fill since is in it
           fillsCovered = true;
         }
       }
@@ -732,7 +728,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     if (gap !== undefined) {
       const listed = this.executionsSnapshot().orders;
       const open = listed ? this.currentOrders(snapshotOrders) : undefined;
-      this.startCatchUp(gap, conn, { before, open, stateAt: this.stateObjects(), seen, fillsCovered });
+      void this.catchUp(gap, conn, { before, open, stateAt: this.stateObjects(), seen, fillsCovered });
     }
     this.publishOrders(orderSymbols);
     this.publishTrades(tradeSymbols);
@@ -793,19 +789,15 @@ export class krakenStreams extends StreamHandler<kraken> {
   protected override onReconnect(conn: Connection, keys: string[]): void {
     super.onReconnect(conn, keys);
     if (!keys.includes('executions')) return;
-    if (this.gap !== undefined) {
-      // still owed from an earlier drop (or a failed catch-up): it covers this one too, from the earlier time
-      this.gap.orders = true;
-      this.gap.trades = true;
-      return;
-    }
+    // still owed from an earlier drop (or a failed catch-up): it covers this one too, from the earlier time
+    if (this.gap !== undefined) return;
     // a subscription that never went live on this socket had nothing streamed to miss (a first connect that failed)
     if (this.executionsLive !== conn.generation) return;
     // A silent socket is declared stale only after options.ws.staleAfter: what it missed began with its last frame.
     const now = Date.now();
     const lastFrame = conn === this.privateConn && this.privateFrameAt !== undefined ? this.privateFrameAt : now;
     const since = Math.min(now, lastFrame) - CLOCK_MARGIN_MS;
-    this.gap = { since, generation: conn.generation, orders: true, trades: true };
+    this.gap = { since, generation: conn.generation };
   }
 
   /** The gap to catch up on now that executions are live on `conn`, if `conn` is a socket newer than the drop. */
@@ -830,13 +822,8 @@ export class krakenStreams extends StreamHandler<kraken> {
     if (snap.orders || snap.fills) return;
     const gap = this.gapDue(conn);
     if (gap === undefined) return;
-    const ctx = {
-      before: this.heldOrders(),
-      open: undefined,
-      stateAt: this.stateObjects(),
-      seen: this.myTrades.toArray(),
-    };
-    this.startCatchUp(gap, conn, { ...ctx, fillsCovered: false });
+    const held = { before: this.heldOrders(), stateAt: this.stateObjects(), seen: this.myTrades.toArray() };
+    void this.catchUp(gap, conn, { ...held, open: undefined, fillsCovered: false });
   }
 
   /** One held order in its latest state, as watchOrders publishes it. */
@@ -867,18 +854,16 @@ export class krakenStreams extends StreamHandler<kraken> {
     return out;
   }
 
-  private startCatchUp(gap: Gap, conn: Connection, ctx: GapContext): void {
-    const run: Promise<void> = this.catchUp(gap, conn, ctx).finally(() => this.catchUps.delete(run));
-    this.catchUps.add(run);
-  }
-
-  /** Orders and fills of the gap, each asked only while someone watches it; a failed part is reported and owed. */
+  /**
+   * Orders and fills of the gap, each asked only while someone watches it; a failed part is reported and owed to
+   * the next socket. Never rejects.
+   */
   private async catchUp(gap: Gap, conn: Connection, ctx: GapContext): Promise<void> {
     const parts: Promise<void>[] = [];
-    if (gap.orders && this.watched.orders.size > 0) {
+    if (this.watched.orders.size > 0) {
       parts.push(this.ordersAfterGap(ctx).catch((e: unknown) => this.catchUpFailed('orders', gap, conn, e)));
     }
-    if (gap.trades && this.watched.mytrades.size > 0 && !ctx.fillsCovered) {
+    if (this.watched.mytrades.size > 0 && !ctx.fillsCovered) {
       parts.push(this.fillsAfterGap(gap.since, ctx).catch((e: unknown) => this.catchUpFailed('trades', gap, conn, e)));
     }
     await Promise.all(parts);
@@ -998,9 +983,8 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.onError(error);
     if (!this.streams.isSubscribed('executions')) return;
     if (error instanceof BaseError) this.streams.rejectMatching(part === 'orders' ? 'orders' : 'mytrades', error);
-    const owed = (this.gap ??= { since: gap.since, generation: conn.generation, orders: false, trades: false });
+    const owed = (this.gap ??= { since: gap.since, generation: conn.generation });
     owed.since = Math.min(owed.since, gap.since);
-    owed[part] = true;
   }
 
   // ---- ending streams ----
