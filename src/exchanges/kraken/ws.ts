@@ -9,6 +9,9 @@
  * Kraken's books carry no sequence numbers: every snapshot and update ends with a CRC32 of the top 10 levels of
  * each side, computed here from the prices and quantities at the instrument's precision. A mismatch (or a crossed
  * book) drops that symbol's book and subscribes to it again for a fresh snapshot; its watchers wait meanwhile.
+ *
+ * Execution reports are not replayed after a reconnect: once executions are live on a new private socket, what
+ * changed meanwhile is asked of REST (see "catching up after a reconnect") and published as if it had been streamed.
  */
 import {
   ArgumentsRequired,
