@@ -148,9 +148,6 @@ export class krakenStreams extends StreamHandler<kraken> {
   /** Generation of the connection on which the executions subscription last went live. */
   private executionsLive: number | undefined;
   private gap: Gap | undefined;
-  /** The private socket, and when it last delivered a frame (Kraken sends a heartbeat every second). */
-  private privateConn: Connection | undefined;
-  private privateFrameAt: number | undefined;
 
   constructor(exchange: kraken) {
     super(exchange);
@@ -301,7 +298,6 @@ export class krakenStreams extends StreamHandler<kraken> {
    */
   protected override async onConnected(conn: Connection): Promise<void> {
     if (conn.url !== this.wsUrl('private')) return;
-    this.privateConn = conn;
     const keyed = [...this.topics].filter(([key, t]) => t.tokenParams !== undefined && this.streams.isSubscribed(key));
     if (keyed.length === 0) return;
     let token: string;
@@ -506,7 +502,6 @@ export class krakenStreams extends StreamHandler<kraken> {
   // ---- incoming frames ----
 
   handleMessage(data: unknown, conn: Connection): void {
-    if (conn === this.privateConn) this.privateFrameAt = Date.now();
     if (data === null || typeof data !== 'object') return;
     const frame = data as Frame;
     switch (frame.channel) {
@@ -796,11 +791,11 @@ export class krakenStreams extends StreamHandler<kraken> {
     if (this.gap !== undefined) return;
     // a subscription that never went live on this socket had nothing streamed to miss (a first connect that failed)
     if (this.executionsLive !== conn.generation) return;
-    // A silent socket is declared stale only after options.ws.staleAfter: what it missed began with its last frame.
+    // A silent socket is declared stale only after options.ws.staleAfter: what it missed began with its last frame
+    // (Kraken sends a heartbeat every second).
     const now = Date.now();
-    const lastFrame = conn === this.privateConn && this.privateFrameAt !== undefined ? this.privateFrameAt : now;
-    const since = Math.min(now, lastFrame) - CLOCK_MARGIN_MS;
-    this.gap = { since, generation: conn.generation };
+    const lastFrame = conn.lastMessageTime > 0 ? Math.min(now, conn.lastMessageTime) : now;
+    this.gap = { since: lastFrame - CLOCK_MARGIN_MS, generation: conn.generation };
   }
 
   /** The gap to catch up on now that executions are live on `conn`, if `conn` is a socket newer than the drop. */
@@ -1072,7 +1067,6 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.watched.mytrades.clear();
     this.gap = undefined;
     this.executionsLive = undefined;
-    this.privateConn = undefined;
   }
 }
 
