@@ -18,7 +18,7 @@ export interface OrderGapSources {
 }
 
 /** Order state a reader would compare: a change in any of these is an update worth publishing. */
-function sameState(a: Order, b: Order): boolean {
+export function sameState(a: Order, b: Order): boolean {
   return (
     a.status === b.status &&
     a.filled === b.filled &&
@@ -61,16 +61,37 @@ export async function ordersChangedInGap(src: OrderGapSources): Promise<Order[]>
 /**
  * The trades of the gap: those after the newest one the handler saw (by time, then ids already seen are
  * dropped, since REST `since` is inclusive and several trades share a millisecond). Without a trade seen yet,
- * `since` is when the socket went down.
+ * `since` is when the socket went down. With `pageSize`, a full page asks again from its newest trade (CCXT's
+ * fetchMyTrades order: oldest first), up to `maxPages`, so a long gap loses nothing.
  */
 export async function tradesInGap(
   seen: readonly Trade[],
   downSince: number,
   fetchMyTrades: (since: number) => Promise<Trade[]>,
+  paging: { pageSize?: number; maxPages?: number } = {},
 ): Promise<Trade[]> {
   let since = downSince;
   for (const t of seen) if (t.timestamp !== undefined && t.timestamp > since) since = t.timestamp;
-  const ids = new Set(seen.map((t) => t.id));
-  const trades = await fetchMyTrades(since);
-  return trades.filter((t) => t.id === undefined || !ids.has(t.id));
+  const ids = new Set<string>();
+  for (const t of seen) if (t.id !== undefined) ids.add(t.id);
+  const out: Trade[] = [];
+  const maxPages = paging.pageSize === undefined ? 1 : (paging.maxPages ?? 10);
+  for (let page = 0; page < maxPages; page++) {
+    const trades = await fetchMyTrades(since);
+    let fresh = 0;
+    let newest = since;
+    for (const t of trades) {
+      if (t.timestamp !== undefined && t.timestamp > newest) newest = t.timestamp;
+      if (t.id !== undefined) {
+        if (ids.has(t.id)) continue;
+        ids.add(t.id);
+      }
+      out.push(t);
+      fresh++;
+    }
+    // a page short of the size is the last; so is one that brought nothing new or did not move forward
+    if (paging.pageSize === undefined || trades.length < paging.pageSize || fresh === 0 || newest === since) break;
+    since = newest;
+  }
+  return out;
 }

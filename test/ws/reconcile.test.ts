@@ -89,3 +89,35 @@ describe('trades missed while a private socket was down', () => {
     expect(asked).toBe(1500);
   });
 });
+
+describe('trades missed in a long gap', () => {
+  it('behavior: full pages ask again from their newest trade until a short page', async () => {
+    const all = Array.from({ length: 25 }, (_, i) => trade(`t${i}`, 2000 + i));
+    const asked: number[] = [];
+    const got = await tradesInGap(
+      [],
+      2000,
+      async (since) => {
+        asked.push(since);
+        return all.filter((t) => t.timestamp! >= since).slice(0, 10);
+      },
+      { pageSize: 10 },
+    );
+    expect(asked).toEqual([2000, 2009, 2018]);
+    expect(got.map((t) => t.id)).toEqual(all.map((t) => t.id));
+  });
+
+  it('args: maxPages bounds the calls', async () => {
+    let calls = 0;
+    await tradesInGap(
+      [],
+      0,
+      async (since) => {
+        calls++;
+        return Array.from({ length: 5 }, (_, i) => trade(`${since}-${i}`, since + i + 1));
+      },
+      { pageSize: 5, maxPages: 3 },
+    );
+    expect(calls).toBe(3);
+  });
+});
