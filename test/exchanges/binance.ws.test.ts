@@ -4,6 +4,7 @@
  * fetch. Order books are checked against a plain Map-based book that plays the exchange's part: it applies every
  * update, produces the events (several update ids folded into one event, as Binance does) and the REST snapshots.
  */
+import { createHmac, generateKeyPairSync, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,6 +31,8 @@ interface Client {
   socket: ServerSocket;
   path: string;
   streams: Set<string>;
+  /** WebSocket API: the user data subscription this socket holds. */
+  subscriptionId?: number | undefined;
 }
 
 interface Received {
@@ -44,6 +47,12 @@ class FakeBinance {
   /** Streams the server refuses; a SUBSCRIBE naming one of them is refused whole. */
   refuse = new Map<string, { code: number; msg: string }>();
   onSubscribe: (stream: string, client: Client) => void = () => undefined;
+  /** WebSocket API: how signed requests are checked (HMAC-SHA256 of the sorted params by default). */
+  verify: (payload: string, signature: string) => boolean = (payload, signature) =>
+    createHmac('sha256', 'test-secret').update(payload).digest('hex') === signature;
+  /** WebSocket API: the answer to every userDataStream.subscribe.signature, when set. */
+  refuseUser: { status: number; error: Json } | undefined;
+  private subscriptions = 0;
 
   private constructor(
     private readonly wss: WebSocketServer,
@@ -64,6 +73,10 @@ class FakeBinance {
 
   private onMessage(client: Client, msg: Json): void {
     this.received.push({ path: client.path, at: Date.now(), msg });
+    if (client.path.startsWith('/ws-api')) {
+      this.onApiRequest(client, msg);
+      return;
+    }
     const params = (msg['params'] ?? []) as string[];
     if (msg['method'] === 'SUBSCRIBE') {
       const refused = params.map((p) => this.refuse.get(p)).find((r) => r !== undefined);
@@ -78,6 +91,51 @@ class FakeBinance {
       for (const p of params) client.streams.delete(p);
       client.socket.send(JSON.stringify({ result: null, id: msg['id'] }));
     }
+  }
+
+  /** The WebSocket API (websocket-api/user-data-stream-requests): signed subscription, unsubscribe. */
+  private onApiRequest(client: Client, msg: Json): void {
+    const reply = (body: Json): void => client.socket.send(JSON.stringify({ id: msg['id'], ...body }));
+    const params = (msg['params'] ?? {}) as Json;
+    if (msg['method'] === 'userDataStream.subscribe.signature') {
+      const { signature, ...signed } = params;
+      const payload = Object.keys(signed)
+        .sort()
+        .map((k) => `${k}=${String(signed[k])}`)
+        .join('&');
+      if (this.refuseUser !== undefined) reply(this.refuseUser);
+      else if (signed['apiKey'] !== 'test-api-key' || !this.verify(payload, String(signature))) {
+        reply({ status: 400, error: { code: -1022, msg: 'Signature for this request is not valid.' } });
+      } else {
+        client.subscriptionId = this.subscriptions++;
+        reply({ status: 200, result: { subscriptionId: client.subscriptionId } });
+      }
+    } else if (msg['method'] === 'userDataStream.unsubscribe') {
+      client.subscriptionId = undefined;
+      reply({ status: 200, result: {} });
+    }
+  }
+
+  /** Sends a user data event to every WebSocket API socket with a subscription, wrapped as the API does. */
+  emitUser(event: Json): void {
+    for (const c of this.clients) {
+      if (c.subscriptionId === undefined || c.socket.readyState !== c.socket.OPEN) continue;
+      c.socket.send(JSON.stringify({ subscriptionId: c.subscriptionId, event }));
+    }
+  }
+
+  /** Ends every WebSocket API user data subscription with eventStreamTerminated. */
+  terminateUser(): void {
+    for (const c of this.clients) {
+      if (c.subscriptionId === undefined) continue;
+      c.socket.send(JSON.stringify({ subscriptionId: c.subscriptionId, event: { e: 'eventStreamTerminated', E: 1 } }));
+      c.subscriptionId = undefined;
+    }
+  }
+
+  /** WebSocket API user data subscriptions asked for, and the ones granted. */
+  userSubscribes(): Json[] {
+    return this.received.filter((r) => r.msg['method'] === 'userDataStream.subscribe.signature').map((r) => r.msg);
   }
 
   /** Sends an event to every socket subscribed to `stream` (wrapped on the combined endpoint). */
@@ -293,7 +351,9 @@ function make(server: FakeBinance, rest: FakeRest, ws: Json = {}, config: Json =
     secret: 'test-secret',
     enableRateLimit: false,
     fetch: rest.fetch as never,
-    urls: { ws: { public: `${server.url}/stream`, private: `${server.url}/ws` } } as never,
+    urls: {
+      ws: { public: `${server.url}/stream`, private: `${server.url}/ws`, api: `${server.url}/ws-api/v3` },
+    } as never,
     options: {
       ws: { backoff: { initial: 10, max: 40, jitter: 0 }, pingInterval: 0, staleAfter: 0, subscribeRate: 100, ...ws },
     },
@@ -542,6 +602,25 @@ function listenKeySide(server: FakeBinance, rest: FakeRest): UserSide {
     subscribed: () => server.subscribes('/ws').length,
   };
 }
+
+function apiSide(server: FakeBinance): UserSide {
+  return {
+    emit: (event) => server.emitUser(event),
+    drop: () =>
+      server
+        .live()
+        .find((c) => c.path.startsWith('/ws-api'))
+        ?.socket.terminate(),
+    subscribed: () => server.userSubscribes().length,
+  };
+}
+
+const LISTEN_KEY = { userDataStream: 'listenKey' };
+/** Both ways of opening the user data stream: the WebSocket API (default) and a listenKey. */
+const USER_SIDES = [
+  { name: 'WebSocket API', ws: {}, side: (server: FakeBinance, _rest: FakeRest) => apiSide(server) },
+  { name: 'listenKey', ws: LISTEN_KEY, side: listenKeySide },
+];
 
 // ---------------------------------------------------------------------------------------------------------------------
 
@@ -964,7 +1043,10 @@ describe('binance streams', () => {
       const book = ex.watchOrderBook('BTC/USDT');
       const orders = ex.watchOrders();
       const ticker = ex.watchTicker('BNB/USDT');
-      await until(() => server.live().length === 2 && server.subscribes().length === 3, 'both sockets subscribed');
+      await until(
+        () => server.live().length === 2 && server.subscribes().length === 2 && server.userSubscribes().length === 1,
+        'both sockets subscribed',
+      );
       await ex.close();
       await expect(book).rejects.toBeInstanceOf(ExchangeClosedByUser);
       await expect(orders).rejects.toBeInstanceOf(ExchangeClosedByUser);
@@ -1077,9 +1159,117 @@ describe('binance streams', () => {
   });
 
   describe('user data stream', () => {
-    it('default: a listenKey from POST userDataStream; executionReports become orders and my trades', async () => {
+    it('default: the user data stream is a signed userDataStream.subscribe.signature on the WebSocket API; its wrapped events become orders and fills', async () => {
       const { server, rest } = await setup();
       const ex = make(server, rest);
+      const orders = ex.watchOrders();
+      await until(() => server.live().some((c) => c.subscriptionId !== undefined), 'the subscription');
+      const [request] = server.userSubscribes();
+      const params = request!['params'] as Json;
+      // apiKey, recvWindow and timestamp, signed (HMAC-SHA256 of the sorted params) as REST requests are
+      expect(Object.keys(params).sort()).toEqual(['apiKey', 'recvWindow', 'signature', 'timestamp']);
+      expect(params['apiKey']).toBe('test-api-key');
+      expect(Math.abs(Number(params['timestamp']) - Date.now())).toBeLessThan(5000);
+      expect(server.live().map((c) => c.path)).toEqual(['/ws-api/v3']);
+      expect(rest.calls.filter((c) => c.path === '/api/v3/userDataStream')).toEqual([]);
+      server.emitUser(EXECUTION_NEW);
+      expect((await orders).map((o) => [o.id, o.symbol, o.status])).toEqual([['4293153', 'ETH/BTC', 'open']]);
+      const mine = ex.watchMyTrades('ETH/BTC');
+      server.emitUser(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
+      expect((await mine).map((t) => [t.id, t.order, t.amount, t.fee?.cost])).toEqual([
+        ['101', '4293153', 0.4, 0.0004],
+      ]);
+    });
+
+    it('error: a refused signature rejects the watch call with AuthenticationError; the next call subscribes afresh', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      server.verify = () => false;
+      await expect(ex.watchOrders()).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(ex.watchBalance()).rejects.toBeInstanceOf(AuthenticationError);
+      expect(server.userSubscribes()).toHaveLength(2);
+      expect(rest.catchUpCalls()).toEqual([]);
+      server.verify = () => true;
+      const orders = ex.watchOrders();
+      await until(() => server.live().some((c) => c.subscriptionId !== undefined), 'the subscription');
+      server.emitUser(EXECUTION_NEW);
+      expect((await orders).map((o) => o.id)).toEqual(['4293153']);
+    });
+
+    it('behavior: after serverShutdown the WebSocket API subscription moves to a new socket, signed afresh', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchOrders();
+      await until(() => server.userSubscribes().length === 1, 'the subscription');
+      server.emitUser(EXECUTION_NEW);
+      await first;
+      const next = ex.watchOrders();
+      server.live()[0]!.socket.send(JSON.stringify({ event: { e: 'serverShutdown', E: 1668148800000 } }));
+      await until(() => server.userSubscribes().length === 2, 'the subscription on a new socket');
+      const [before, after] = server.userSubscribes().map((m) => m['params'] as Json);
+      expect(Number(after!['timestamp'])).toBeGreaterThan(Number(before!['timestamp']));
+      expect(after!['signature']).not.toBe(before!['signature']);
+      expect(server.live()).toHaveLength(1);
+      await until(() => server.live()[0]!.subscriptionId === 1, 'the new subscription granted');
+      server.emitUser({ ...EXECUTION_NEW, i: 7, c: 'after' });
+      expect((await next).map((o) => o.id)).toEqual(['7']);
+    });
+
+    it('behavior: eventStreamTerminated of the live subscription subscribes again on the same socket and catches up', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchOrders();
+      await until(() => server.userSubscribes().length === 1, 'the subscription');
+      server.emitUser(EXECUTION_NEW);
+      await first;
+      const next = ex.watchOrders();
+      rest.orders['4293153'] = {
+        ...ORDER_FILLED,
+        status: 'CANCELED',
+        executedQty: '0.00000000',
+        cummulativeQuoteQty: '0.00000000',
+      };
+      server.terminateUser();
+      const [closed] = await next;
+      expect(closed).toMatchObject({ id: '4293153', status: 'canceled', filled: 0 });
+      expect(server.userSubscribes()).toHaveLength(2);
+      expect(server.clients).toHaveLength(1);
+    });
+
+    it('unWatchOrders: userDataStream.unsubscribe names the subscription; pending calls reject with UnsubscribeError', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const first = ex.watchOrders();
+      await until(() => server.userSubscribes().length === 1, 'the subscription');
+      server.emitUser(EXECUTION_NEW);
+      await first;
+      const pending = ex.watchOrders();
+      expect(await ex.unWatchOrders()).toBe(true);
+      await expect(pending).rejects.toBeInstanceOf(UnsubscribeError);
+      await until(
+        () => server.received.some((r) => r.msg['method'] === 'userDataStream.unsubscribe'),
+        'the unsubscribe',
+      );
+      const unsubscribe = server.received.find((r) => r.msg['method'] === 'userDataStream.unsubscribe')!.msg;
+      expect(unsubscribe['params']).toEqual({ subscriptionId: 0 });
+    });
+
+    it('args: an Ed25519 key signs the WebSocket API subscription (base64, as REST signs)', async () => {
+      const { server, rest } = await setup();
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      server.verify = (payload, signature) =>
+        verify(null, Buffer.from(payload), publicKey, Buffer.from(signature, 'base64'));
+      const ex = make(server, rest, {}, { secret: pem });
+      const orders = ex.watchOrders();
+      await until(() => server.live().some((c) => c.subscriptionId !== undefined), 'the subscription');
+      server.emitUser(EXECUTION_NEW);
+      expect((await orders).map((o) => o.id)).toEqual(['4293153']);
+    });
+
+    it('args: userDataStream "listenKey": a listenKey from POST userDataStream; executionReports become orders and my trades', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest, LISTEN_KEY);
       const orders = ex.watchOrders();
       await until(() => server.subscribes('/ws').length === 1, 'the user stream SUBSCRIBE');
       const post = rest.calls.find((c) => c.path === '/api/v3/userDataStream')!;
@@ -1146,11 +1336,11 @@ describe('binance streams', () => {
       const ex = make(server, rest);
       const pending = ex.watchBalance();
       await until(
-        () => server.subscribes('/ws').length === 1 && rest.calls.some((c) => c.path === '/api/v3/account'),
+        () => server.userSubscribes().length === 1 && rest.calls.some((c) => c.path === '/api/v3/account'),
         'the subscription and the snapshot',
       );
       await sleep(10);
-      server.emit(rest.listenKeys[0]!, ACCOUNT_POSITION);
+      server.emitUser(ACCOUNT_POSITION);
       const balance = await pending;
       expect(balance['ETH']).toEqual({ free: 10000, used: 0, total: 10000 });
       expect(balance['BTC']).toEqual({ free: 0.5, used: 0, total: 0.5 });
@@ -1160,7 +1350,7 @@ describe('binance streams', () => {
 
     it('behavior: the listenKey is kept alive with PUT and replaced when it is gone', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest, { listenKeyRefresh: 60 });
+      const ex = make(server, rest, { ...LISTEN_KEY, listenKeyRefresh: 60 });
       const balance = ex.watchBalance();
       await until(() => rest.calls.some((c) => c.method === 'PUT'), 'a keepalive');
       const put = rest.calls.find((c) => c.method === 'PUT')!;
@@ -1192,11 +1382,11 @@ describe('binance streams', () => {
     });
   });
 
-  describe('catching up after the private socket was down', () => {
+  describe.each(USER_SIDES)('catching up after the private socket was down ($name)', ({ ws, side }) => {
     it('behavior: an order filled while the private socket was down reaches watchOrders after the reconnect', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest);
-      const user = listenKeySide(server, rest);
+      const ex = make(server, rest, ws);
+      const user = side(server, rest);
       const orders = loop(() => ex.watchOrders());
       const trades = loop(() => ex.watchMyTrades());
       await until(() => user.subscribed() === 1, 'the user stream');
@@ -1239,8 +1429,8 @@ describe('binance streams', () => {
 
     it('behavior: a fill streamed after the reconnect, before the catch-up answers, is published once', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest);
-      const user = listenKeySide(server, rest);
+      const ex = make(server, rest, ws);
+      const user = side(server, rest);
       const orders = loop(() => ex.watchOrders('ETH/BTC'));
       const trades = loop(() => ex.watchMyTrades('ETH/BTC'));
       await until(() => user.subscribed() === 1, 'the user stream');
@@ -1272,8 +1462,8 @@ describe('binance streams', () => {
 
     it('behavior: a balance changed while the private socket was down is published after the reconnect', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest);
-      const user = listenKeySide(server, rest);
+      const ex = make(server, rest, ws);
+      const user = side(server, rest);
       const balances = loop(() => ex.watchBalance());
       await until(() => user.subscribed() === 1 && rest.calls.some((c) => c.path === '/api/v3/account'), 'the seed');
       user.emit(ACCOUNT_POSITION);
@@ -1290,8 +1480,8 @@ describe('binance streams', () => {
 
     it('behavior: no REST catch-up on the first connect, nor after a drop when no order or fill stream is watched', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest);
-      const user = listenKeySide(server, rest);
+      const ex = make(server, rest, ws);
+      const user = side(server, rest);
       const balance = ex.watchBalance();
       const trades = ex.watchTrades('BTC/USDT');
       await until(() => user.subscribed() === 1 && server.subscribes('/stream').length === 1, 'both streams');
@@ -1306,8 +1496,8 @@ describe('binance streams', () => {
 
     it('error: a failed catch-up rejects the waiting watchOrders call with the typed error; the stream goes on', async () => {
       const { server, rest } = await setup();
-      const ex = make(server, rest);
-      const user = listenKeySide(server, rest);
+      const ex = make(server, rest, ws);
+      const user = side(server, rest);
       const first = ex.watchOrders();
       await until(() => user.subscribed() === 1, 'the user stream');
       user.emit(EXECUTION_NEW);

@@ -166,13 +166,34 @@ export class binance extends Exchange {
     return { url, method, headers: outHeaders, body: signed };
   }
 
-  /** HMAC-SHA256 hex with an HMAC secret; with a PEM private key, Ed25519 or RSA-SHA256 (base64, url-escaped). */
+  /** The REST signature: url-escaped, since it travels in a query string or form body. */
   private signature(query: string): string {
+    const sig = this.rawSignature(query);
+    return this.secret!.includes('PRIVATE KEY') ? encodeURIComponent(sig) : sig;
+  }
+
+  /** HMAC-SHA256 hex with an HMAC secret; with a PEM private key, Ed25519 or RSA-SHA256 (base64). */
+  private rawSignature(payload: string): string {
     const secret = this.secret!;
-    if (!secret.includes('PRIVATE KEY')) return hmac(query, secret, 'sha256', 'hex');
+    if (!secret.includes('PRIVATE KEY')) return hmac(payload, secret, 'sha256', 'hex');
     const key = privateKeyFromPem(secret);
-    const sig = key.asymmetricKeyType === 'ed25519' ? ed25519Sign(query, secret) : rsaSign(query, secret, 'sha256');
-    return encodeURIComponent(sig);
+    return key.asymmetricKeyType === 'ed25519' ? ed25519Sign(payload, secret) : rsaSign(payload, secret, 'sha256');
+  }
+
+  /**
+   * Params of a SIGNED WebSocket API request (websocket-api/request-security): apiKey, recvWindow and timestamp added,
+   * the payload is every param but the signature, sorted by name, as name=value pairs joined by '&', signed as for
+   * REST. The signature travels in JSON, so an Ed25519 / RSA one stays plain base64.
+   */
+  wsSignedParams(params: Dict = {}): Dict {
+    this.checkRequiredCredentials();
+    const recvWindow = params['recvWindow'] ?? this.options['recvWindow'];
+    const offset = Number(this.options['timeDifference'] ?? 0);
+    const signed: Dict = { ...params, apiKey: this.apiKey, timestamp: this.nonce() - offset };
+    if (recvWindow !== undefined) signed['recvWindow'] = recvWindow;
+    const sorted: Dict = {};
+    for (const key of Object.keys(signed).sort()) sorted[key] = signed[key];
+    return { ...sorted, signature: this.rawSignature(urlencode(sorted)) };
   }
 
   /** Costs that depend on the request (no symbol, depth limit) are looked up in the endpoint table. */

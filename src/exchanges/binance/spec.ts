@@ -8,7 +8,11 @@
  *   https://developers.binance.com/docs/wallet                                    (sapi: capital/*, asset/*, system/status)
  *   https://developers.binance.com/docs/derivatives/portfolio-margin/account      (papi balance)
  *   https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams  (market streams, SUBSCRIBE, limits)
- *   https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream    (listenKey events)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream    (user data events; listenKey, deprecated)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/general-api-information   (WS API endpoints)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/request-security  (signed WS API requests)
+ *   https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/user-data-stream-requests
+ *     (userDataStream.subscribe.signature / unsubscribe, subscriptionId, events wrapped as {subscriptionId, event})
  *
  * Costs: `rateLimit` is 50 ms per cost unit (as CCXT). The spot API allows 6000 REQUEST_WEIGHT per minute, i.e. one
  * weight unit every 10 ms = 0.2 cost units; sapi allows 12 000 IP weight per minute (0.1 per unit) and 180 000 UID
@@ -69,17 +73,23 @@ export const spec = defineSpec({
     },
     doc: [
       'https://developers.binance.com/docs/binance-spot-api-docs/rest-api',
+      'https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams',
+      'https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/user-data-stream-requests',
       'https://developers.binance.com/docs/wallet',
     ],
-    // Market streams on the combined endpoint (events arrive as {stream, data}); the user data stream on the raw one.
+    // Market streams on the combined endpoint (events arrive as {stream, data}); the user data stream on the WebSocket
+    // API (`api`, a signed userDataStream.subscribe.signature), or with options.ws.userDataStream = 'listenKey' on the
+    // raw stream endpoint (`private`, deprecated by Binance).
     ws: {
       public: 'wss://stream.binance.com:9443/stream',
       private: 'wss://stream.binance.com:9443/ws',
+      api: 'wss://ws-api.binance.com:443/ws-api/v3',
     },
     // The spot testnet's streams, used by ws.ts while sandbox mode is on.
     wsTest: {
       public: 'wss://stream.testnet.binance.vision/stream',
       private: 'wss://stream.testnet.binance.vision/ws',
+      api: 'wss://ws-api.testnet.binance.vision/ws-api/v3',
     },
     api_management: 'https://www.binance.com/en/usercenter/settings/api-management',
     fees: 'https://www.binance.com/en/fee/schedule',
@@ -677,7 +687,13 @@ export const spec = defineSpec({
       /** Client ping frames (the answering pongs prove the socket alive) and silence before a reconnect, ms. */
       pingInterval: 20_000,
       staleAfter: 60_000,
-      /** A listenKey lives 60 minutes; it is kept alive with PUT api/v3/userDataStream this often (ms). */
+      /**
+       * How the user data stream (watchBalance, watchOrders, watchMyTrades) is opened: 'wsApi', a signed subscription
+       * on the WebSocket API (urls.ws.api); or 'listenKey', the deprecated POST api/v3/userDataStream key streamed
+       * from urls.ws.private.
+       */
+      userDataStream: 'wsApi',
+      /** With 'listenKey': a listenKey lives 60 minutes; it is kept alive with PUT api/v3/userDataStream this often (ms). */
       listenKeyRefresh: 1_800_000,
       /** Seed watchBalance with GET api/v3/account after each (re)connect of the user data stream. */
       fetchBalanceSnapshot: true,

@@ -5,8 +5,16 @@
  *     messages a second per connection; the server pings every 20 s; a connection lives 24 h; the diff-depth stream
  *     and "How to manage a local order book correctly".
  *   https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream
- *     listenKey from POST api/v3/userDataStream (valid 60 min, kept alive with PUT), executionReport,
- *     outboundAccountPosition, listenKeyExpired.
+ *     executionReport, outboundAccountPosition, eventStreamTerminated; the deprecated listenKey from
+ *     POST api/v3/userDataStream (valid 60 min, kept alive with PUT), listenKeyExpired.
+ *   https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/user-data-stream-requests
+ *     userDataStream.subscribe.signature (apiKey, timestamp, signature; websocket-api/request-security) answered by
+ *     {id, status: 200, result: {subscriptionId}} or {id, status, error: {code, msg}}; events then arrive as
+ *     {subscriptionId, event}; userDataStream.unsubscribe {subscriptionId} stops them.
+ *
+ * The user data stream (watchBalance, watchOrders, watchMyTrades) is a signed subscription on the WebSocket API,
+ * signed afresh on every (re)subscription; options.ws.userDataStream = 'listenKey' keeps the deprecated listenKey
+ * stream instead.
  *
  * Order books: the diff-depth stream sends no snapshot. Its events are buffered while a book is not in sync; the REST
  * snapshot (GET api/v3/depth through the exchange's own fetchOrderBook) is asked for once the stream is live (the
@@ -163,6 +171,10 @@ export class binanceStreams extends StreamHandler<binance> {
   private timeframeById: Map<string, string> | undefined;
 
   private listenKey: string | undefined;
+  /** The WebSocket API's id of our user data subscription on the current socket. */
+  private subscriptionId: number | undefined;
+  /** WebSocket API requests awaiting their answer, by id. */
+  private readonly apiRequests = new Map<number, 'subscribe' | 'unsubscribe'>();
   private listenKeyLoading: Promise<string> | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly balances = new Map<string, BalanceAsset>();
@@ -351,7 +363,23 @@ export class binanceStreams extends StreamHandler<binance> {
   }
 
   private async watchUser<T>(hash: string): Promise<T> {
-    await this.exchange.loadMarkets();
+    // Without an await once markets are loaded: the call waits on its hash at once, so an unWatch made after it
+    // is one it hears about.
+    if (this.exchange.symbols.length === 0) await this.exchange.loadMarkets();
+    if (this.userViaApi()) {
+      this.exchange.checkRequiredCredentials();
+      return this.streams.watch<T>(
+        {
+          key: USER,
+          url: this.wsUrl('api'),
+          // Made at send time: every (re)subscription carries a fresh timestamp and signature.
+          subscribe: () => this.userApiRequest('subscribe'),
+          unsubscribe: () => this.userApiRequest('unsubscribe'),
+          private: true,
+        },
+        hash,
+      );
+    }
     const key = this.listenKey ?? (await this.obtainListenKey());
     const stream = this.streams.isSubscribed(USER) ? undefined : key;
     if (stream !== undefined) {
@@ -368,6 +396,77 @@ export class binanceStreams extends StreamHandler<binance> {
       },
       hash,
     );
+  }
+
+  /** The user data stream comes from the WebSocket API (default) rather than a listenKey. */
+  private userViaApi(): boolean {
+    return this.wsOption<string>('userDataStream', 'wsApi') !== 'listenKey';
+  }
+
+  /**
+   * userDataStream.subscribe.signature (apiKey, timestamp, signature: signed as REST requests are) or
+   * userDataStream.unsubscribe of our subscription; the answer is matched by id in onApiReply.
+   */
+  private userApiRequest(kind: 'subscribe' | 'unsubscribe'): Dict {
+    const id = ++this.requestId;
+    this.apiRequests.set(id, kind);
+    if (this.apiRequests.size > 100) this.apiRequests.delete(this.apiRequests.keys().next().value!);
+    if (kind === 'subscribe') {
+      return { id, method: 'userDataStream.subscribe.signature', params: this.exchange.wsSignedParams() };
+    }
+    const subscriptionId = this.subscriptionId;
+    this.subscriptionId = undefined;
+    // Without an id it would close every subscription of the socket; the socket carries only ours.
+    return subscriptionId === undefined
+      ? { id, method: 'userDataStream.unsubscribe' }
+      : { id, method: 'userDataStream.unsubscribe', params: { subscriptionId } };
+  }
+
+  /**
+   * A WebSocket API answer: {id, status: 200, result: {subscriptionId}} confirms the user data subscription, which is
+   * then live; {id, status, error: {code, msg}} refuses it (a bad signature is an AuthenticationError for the watch
+   * calls). A 5xx leaves the outcome unknown: the socket is replaced and the subscription sent again.
+   */
+  private onApiReply(msg: Dict, conn: Connection): void {
+    const id = Number(msg['id']);
+    const kind = this.apiRequests.get(id);
+    if (kind === undefined) return;
+    this.apiRequests.delete(id);
+    if (kind !== 'subscribe' || !this.streams.isSubscribed(USER)) return;
+    const status = Number(msg['status']);
+    if (status === 200) {
+      const result = msg['result'] as { subscriptionId?: unknown } | undefined;
+      const subscriptionId = result?.subscriptionId;
+      this.subscriptionId = typeof subscriptionId === 'number' ? subscriptionId : undefined;
+      this.userStreamLive();
+      return;
+    }
+    if (status >= 500) {
+      conn.restart(`userDataStream.subscribe.signature answered ${status}`);
+      return;
+    }
+    const failure = (msg['error'] ?? {}) as { code?: unknown; msg?: unknown };
+    this.failUser(this.wsError(failure));
+  }
+
+  /**
+   * eventStreamTerminated of our current subscription: it ended while we still want it (Binance ends signature
+   * subscriptions only on request, but a gap is a gap): subscribe again, and catch up once it is live. The end of
+   * one we unsubscribed ourselves names an older id and is ignored.
+   */
+  private onUserTerminated(subscriptionId: unknown): void {
+    const sub = this.streams.subscription(USER);
+    if (sub === undefined || !this.userViaApi() || this.closed) return;
+    if (this.subscriptionId === undefined || subscriptionId !== this.subscriptionId) return;
+    this.userLive = false;
+    this.balanceLoaded = false;
+    this.subscriptionId = undefined;
+    this.userDownSince ??= Date.now();
+    // Nothing left to unsubscribe on the server's side: subscribe only.
+    const unsubscribe = sub.unsubscribe;
+    delete sub.unsubscribe;
+    this.streams.resubscribe(USER);
+    if (unsubscribe !== undefined) sub.unsubscribe = unsubscribe;
   }
 
   /** POST api/v3/userDataStream: the active listenKey (a new one when none is active), valid 60 more minutes. */
@@ -462,6 +561,7 @@ export class binanceStreams extends StreamHandler<binance> {
     if (stream !== undefined) this.topics.delete(stream);
     this.streamOfKey.delete(USER);
     this.listenKey = undefined;
+    this.subscriptionId = undefined;
     this.userLive = false;
     this.balanceLoaded = false;
     this.userDownSince = undefined;
@@ -511,7 +611,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /** Every (re)connect: a reconnected user stream checks its listenKey. */
   protected override async onConnected(conn: Connection): Promise<void> {
-    if (conn.url !== this.wsUrl('private') || !this.streams.isSubscribed(USER)) return;
+    if (this.userViaApi() || conn.url !== this.wsUrl('private') || !this.streams.isSubscribed(USER)) return;
     if (conn.generation <= 1 && this.listenKey !== undefined) return;
     try {
       // POST answers the active key (or a new one when it expired while the socket was down).
@@ -538,6 +638,7 @@ export class binanceStreams extends StreamHandler<binance> {
         // Events of the gap are not replayed: the catch-up asks REST once the subscription is live again.
         this.userLive = false;
         this.balanceLoaded = false;
+        this.subscriptionId = undefined;
         this.userDownSince ??= Date.now();
       }
     }
@@ -643,6 +744,7 @@ export class binanceStreams extends StreamHandler<binance> {
     if (data === null || typeof data !== 'object') return;
     const msg = data as Dict;
     let payload: unknown = msg;
+    let subscriptionId: unknown;
     if (typeof msg['stream'] === 'string' && 'data' in msg) {
       // Combined stream: {"stream": "<streamName>", "data": <rawPayload>}
       payload = msg['data'];
@@ -650,6 +752,13 @@ export class binanceStreams extends StreamHandler<binance> {
         this.onTickers(payload as WsTicker[], true);
         return;
       }
+    } else if ('event' in msg && typeof msg['event'] === 'object') {
+      // WebSocket API user data: {"subscriptionId": 0, "event": <rawPayload>}
+      payload = msg['event'];
+      subscriptionId = msg['subscriptionId'];
+    } else if ('id' in msg && 'status' in msg) {
+      this.onApiReply(msg, conn);
+      return;
     } else if ('id' in msg && !('e' in msg)) {
       this.onReply(msg, conn);
       return;
@@ -677,7 +786,10 @@ export class binanceStreams extends StreamHandler<binance> {
         this.onAccountPosition(ev as WsAccountPosition);
         return;
       case 'listenKeyExpired':
-        void this.renewListenKey();
+        if (!this.userViaApi()) void this.renewListenKey();
+        return;
+      case 'eventStreamTerminated':
+        this.onUserTerminated(subscriptionId);
         return;
       case 'serverShutdown':
         conn.restart('server shutting down');
@@ -1315,6 +1427,7 @@ export class binanceStreams extends StreamHandler<binance> {
     for (const sync of this.syncs.values()) if (sync.retry !== undefined) clearTimeout(sync.retry);
     this.syncs.clear();
     this.requests.clear();
+    this.apiRequests.clear();
     this.topics.clear();
     this.streamOfKey.clear();
     this.candles.clear();
