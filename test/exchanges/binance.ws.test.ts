@@ -1416,7 +1416,11 @@ describe('binance streams', () => {
         ['/api/v3/order', 'ETHBTC', '4293153'],
         ['/api/v3/myTrades', 'ETHBTC', undefined],
       ]);
-      expect(Number(rest.catchUpCalls()[2]!.query['startTime'])).toBeGreaterThanOrEqual(downAt);
+      // The gap starts at the last frame the old socket heard.
+      const startTime = Number(rest.catchUpCalls()[2]!.query['startTime']);
+      expect(startTime).toBeLessThanOrEqual(downAt);
+      expect(startTime).toBeGreaterThan(downAt - 3000);
+      expect(rest.catchUpCalls()[2]!.query['limit']).toBe('1000');
       // The stream reports that fill after all: it merges, it is not published again.
       user.emit(fill(1, '1.00000000', '1.00000000', '0.10264410', '0.00100000', 'FILLED'));
       user.emit({ ...EXECUTION_NEW, i: 4293154, c: 'second' });

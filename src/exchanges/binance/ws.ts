@@ -51,7 +51,7 @@ import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { StreamHandler, cutBook } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
-import { ordersChangedInGap, tradesInGap } from '../../ws/reconcile.js';
+import { ordersChangedInGap, sameState, tradesInGap } from '../../ws/reconcile.js';
 import type { binance } from './binance.js';
 import {
   fillOfTrade,
@@ -88,6 +88,8 @@ const op = (method: Method, stream: string): StreamOp => ({ method, params: [str
 const USER = 'user';
 /** Hash prefixes of the watch calls the user data stream serves. */
 const PRIVATE_HASHES = ['balance', 'orders', 'mytrades'] as const;
+/** Account trades asked for in one catch-up request (GET api/v3/myTrades allows 1000, at the same weight). */
+const MY_TRADES_PAGE = 1000;
 /** Depth events kept while a book waits for its snapshot. */
 const MAX_BUFFER = 5000;
 /** Snapshot failures after which the book's watch calls hear about them (fetching goes on behind them). */
@@ -639,7 +641,8 @@ export class binanceStreams extends StreamHandler<binance> {
         this.userLive = false;
         this.balanceLoaded = false;
         this.subscriptionId = undefined;
-        this.userDownSince ??= Date.now();
+        // The gap starts at the last frame the socket heard (a silent socket is replaced only after a while).
+        this.userDownSince ??= conn.lastMessageTime > 0 ? conn.lastMessageTime : Date.now();
       }
     }
     const box = this.outboxes.get(conn);
@@ -1218,7 +1221,8 @@ export class binanceStreams extends StreamHandler<binance> {
             tradesInGap(
               seen.filter((t) => t.symbol === symbol),
               downSince,
-              (since) => ex.fetchMyTrades(symbol, since),
+              (since) => ex.fetchMyTrades(symbol, since, MY_TRADES_PAGE),
+              { pageSize: MY_TRADES_PAGE },
             ),
           ),
         );
@@ -1498,5 +1502,5 @@ function orderProgress(current: Order, next: Order): -1 | 0 | 1 {
   const before = current.filled ?? 0;
   const now = next.filled ?? 0;
   if (before !== now) return now > before ? 1 : -1;
-  return next.status === current.status && next.amount === current.amount && next.price === current.price ? 0 : 1;
+  return sameState(current, next) ? 0 : 1;
 }
