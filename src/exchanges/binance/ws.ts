@@ -460,11 +460,21 @@ export class binanceStreams extends StreamHandler<binance> {
     const sub = this.streams.subscription(USER);
     if (sub === undefined || !this.userViaApi() || this.closed) return;
     if (this.subscriptionId === undefined || subscriptionId !== this.subscriptionId) return;
+    this.subscriptionId = undefined;
+    this.subscribeUserAgain();
+  }
+
+  /**
+   * The user data subscription ended on the server's side (an expired listenKey, a terminated subscription) while
+   * the socket stays: subscribe again without unsubscribing. Events went unreported meanwhile, so once it is live the
+   * balance is seeded again and the watched orders and fills catch up, as after a reconnect.
+   */
+  private subscribeUserAgain(): void {
+    const sub = this.streams.subscription(USER);
+    if (sub === undefined) return;
     this.userLive = false;
     this.balanceLoaded = false;
-    this.subscriptionId = undefined;
     this.userDownSince ??= Date.now();
-    // Nothing left to unsubscribe on the server's side: subscribe only.
     const unsubscribe = sub.unsubscribe;
     delete sub.unsubscribe;
     this.streams.resubscribe(USER);
@@ -537,18 +547,8 @@ export class binanceStreams extends StreamHandler<binance> {
       if (!this.closed) this.failUser(e);
       return;
     }
-    const sub = this.streams.subscription(USER);
-    if (sub === undefined || this.closed) return;
-    // Changes may have gone unreported while no key was valid: once the new key is live the balance is seeded again
-    // and the watched orders and fills catch up, as after a reconnect.
-    this.userLive = false;
-    this.balanceLoaded = false;
-    this.userDownSince ??= Date.now();
     // The expired key is gone on the server's side already: subscribe the new one only.
-    const unsubscribe = sub.unsubscribe;
-    delete sub.unsubscribe;
-    this.streams.resubscribe(USER);
-    if (unsubscribe !== undefined) sub.unsubscribe = unsubscribe;
+    if (!this.closed) this.subscribeUserAgain();
   }
 
   /** The user data stream cannot go on: its watch calls hear why, and the next call starts it afresh. */
