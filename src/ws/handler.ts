@@ -140,10 +140,22 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
   }
 
   /**
+   * A watch call on `symbol`'s book asks for `limit` levels (undefined: all). The next publication is cut to the
+   * deepest any waiting call asked for, then the wants start over, so one caller's full book does not make every
+   * later publication a full copy. Each caller's own cut is applied by its watch method.
+   */
+  protected wantDepth(symbol: string, limit: number | undefined | null): void {
+    const want = limit === undefined || limit === null ? Infinity : limit;
+    const prev = this.depthWanted.get(symbol);
+    if (prev === undefined || want > prev) this.depthWanted.set(symbol, want);
+  }
+  private readonly depthWanted = new Map<string, number>();
+
+  /**
    * Resolves watchers of a book that is in sync; a crossed book is not published but resynchronised.
    * Returns false when the book could not be published.
    */
-  protected publishBook(symbol: string, limit?: number): boolean {
+  protected publishBook(symbol: string): boolean {
     const book = this.books.get(symbol);
     if (book === undefined || book.state !== 'live') return false;
     if (book.isCrossed()) {
@@ -154,19 +166,23 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
     // Frames that arrive together are handled in one synchronous run: publish once, after the run, so watchers get
     // the state after all of them (and one copy instead of one per frame). A resolved promise rather than
     // queueMicrotask, which wraps each callback in an async resource.
-    this.publishing.set(symbol, limit);
+    this.publishing.add(symbol);
     if (this.publishing.size === 1) void Promise.resolve().then(this.flushBooks);
     return true;
   }
   private readonly flushBooks = (): void => {
-    for (const [symbol, cut] of this.publishing) {
+    for (const symbol of this.publishing) {
       this.publishing.delete(symbol);
       const current = this.books.get(symbol);
       if (current === undefined || current.state !== 'live' || current.isCrossed()) continue;
+      // the wants of every call this resolves, read now: calls made since the frame count too
+      const want = this.depthWanted.get(symbol);
+      this.depthWanted.delete(symbol);
+      const cut = want === undefined || want === Infinity ? undefined : want;
       this.streams.resolve(this.bookHash(symbol), current.snapshot(cut) satisfies OrderBook);
     }
   };
-  private readonly publishing = new Map<string, number | undefined>();
+  private readonly publishing = new Set<string>();
 
   /** 'orderbook:<symbol>', the hash book watchers wait on; made once per symbol (a new string is hashed anew). */
   protected bookHash(symbol: string): string {
@@ -214,6 +230,7 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
     const symbol = this.bookSymbolOfKey(key);
     if (symbol !== undefined) {
       this.books.delete(symbol);
+      this.depthWanted.delete(symbol);
       this.endWatchers(this.bookHash(symbol));
     } else this.endWatchers(key);
   }
@@ -248,6 +265,7 @@ export abstract class StreamHandler<E extends Exchange = Exchange> implements St
   close(): void {
     this.streams.close();
     this.books.clear();
+    this.depthWanted.clear();
     this.tradeCaches.clear();
   }
 }

@@ -119,8 +119,6 @@ interface BookSync {
   streak: number;
   lastResync: number;
   retry: ReturnType<typeof setTimeout> | undefined;
-  /** Deepest level count the waiting watch calls asked for (Infinity: the whole book). */
-  want: number;
   /** The stream's subscription is acknowledged on the current socket. */
   live: boolean;
 }
@@ -248,13 +246,12 @@ export class binanceStreams extends StreamHandler<binance> {
           streak: 0,
           lastResync: 0,
           retry: undefined,
-          want: 0,
           live: false,
         };
         this.syncs.set(symbol, sync);
       }
       const wanted = limit === undefined || limit === null ? Infinity : limit;
-      sync.want = Math.max(sync.want, wanted);
+      this.wantDepth(symbol, wanted);
       return this.subscribe<OrderBook>(
         topic.topic,
         topic.stream,
@@ -906,10 +903,7 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /** Resolves the book's watch calls (publishBook holds them back while it is not in sync). */
   private publish(symbol: string): void {
-    const sync = this.syncs.get(symbol);
-    const want = sync?.want ?? 0;
-    const published = this.publishBook(symbol, want === Infinity || want === 0 ? undefined : want);
-    if (published && sync !== undefined && !this.streams.hasWaiters(this.bookHash(symbol))) sync.want = 0;
+    this.publishBook(symbol);
   }
 
   /** A gap or a crossed book (via resync): the stream stays, a new snapshot is fetched at once. */

@@ -157,7 +157,6 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   private readonly byChannel = new Map<string, Topic>();
   private readonly syncs = new Map<string, BookSync>();
   /** Symbol -> most levels a waiting caller asked for (Infinity: all), so a publish copies no more than that. */
-  private readonly depths = new Map<string, number>();
   /** Message hash -> cache position handed out last (CCXT's newUpdates). */
   private readonly cursors = new Map<string, number>();
   private readonly orderCaches = new Map<string, RingCache<Order>>();
@@ -238,7 +237,6 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
         if (sync !== undefined) this.restartSync(sync);
         this.syncs.delete(s);
         this.books.delete(s);
-        this.depths.delete(s);
         break;
       }
       case 'trades':
@@ -342,7 +340,6 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     this.topics.clear();
     this.byChannel.clear();
     this.syncs.clear();
-    this.depths.clear();
     this.cursors.clear();
     this.orderCaches.clear();
     this.fillCaches.clear();
@@ -449,7 +446,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
       });
       topic = this.addTopic(key, channel === 'order_book' ? 'top' : 'diff', `${channel}_${market.id}`, market, false);
     }
-    this.depths.set(s, Math.max(this.depths.get(s) ?? 0, depth ?? Infinity));
+    this.wantDepth(s, depth);
     const book = await this.streams.watch<OrderBook>(topic.sub, `orderbook:${s}`);
     return cutOrderBook(book, depth);
   }
@@ -742,10 +739,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
   }
 
   private publish(symbol: string): void {
-    const depth = this.depths.get(symbol);
-    const waited = this.streams.hasWaiters(`orderbook:${symbol}`);
-    const published = this.publishBook(symbol, depth === undefined || depth === Infinity ? undefined : depth);
-    if (published && waited) this.depths.delete(symbol);
+    this.publishBook(symbol);
   }
 
   // ---- trades, orders, fills ----

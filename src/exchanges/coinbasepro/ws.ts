@@ -123,7 +123,6 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   /** `${url} ${productId}` -> last heartbeat. */
   private readonly beats = new Map<string, Beat>();
   /** Symbol -> most levels a waiting caller asked for (Infinity: all), so a publish copies no more than that. */
-  private readonly depths = new Map<string, number>();
   /** Symbol -> time of the last l2update applied since the snapshot (updates must not go back in time). */
   private readonly updateTimes = new Map<string, number>();
   /** Message hash -> cache position handed out last (newUpdates). */
@@ -264,7 +263,6 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     const { symbol, url, productId } = topic;
     if (key.startsWith('book:')) {
       this.books.delete(symbol);
-      this.depths.delete(symbol);
       this.updateTimes.delete(symbol);
     } else if (key.startsWith('trades:')) {
       this.tradeCaches.delete(symbol);
@@ -361,7 +359,6 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     super.close();
     this.topics.clear();
     this.beats.clear();
-    this.depths.clear();
     this.updateTimes.clear();
     this.cursors.clear();
     this.lastTradeIds.clear();
@@ -393,7 +390,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     if (signed) this.signature();
     // The whole book is kept: a delta can uncover a level below any cut-off. Only the copy handed out is cut.
     this.book(s);
-    this.depths.set(s, Math.max(this.depths.get(s) ?? 0, depth ?? Infinity));
+    this.wantDepth(s, depth);
     const book = await this.open<OrderBook>(
       'watchOrderBook',
       `book:${s}`,
@@ -571,10 +568,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   }
 
   private publish(symbol: string): void {
-    const depth = this.depths.get(symbol);
-    const waited = this.streams.hasWaiters(`orderbook:${symbol}`);
-    const published = this.publishBook(symbol, depth === undefined || depth === Infinity ? undefined : depth);
-    if (published && waited) this.depths.delete(symbol);
+    this.publishBook(symbol);
   }
 
   // ---- heartbeats: gaps and silent products ----
