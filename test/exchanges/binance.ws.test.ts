@@ -18,6 +18,7 @@ import {
 } from '../../src/core/errors.js';
 import type { OrderBook, Trade } from '../../src/core/types.js';
 import { binance } from '../../src/exchanges/binance/binance.js';
+import { LocalOrderBook } from '../../src/ws/orderbook.js';
 
 const FIXTURES = new URL('../../src/exchanges/binance/fixtures/', import.meta.url);
 const markets = JSON.parse(readFileSync(new URL('markets/binance.json', FIXTURES), 'utf8')) as Record<string, never>;
@@ -626,6 +627,34 @@ const USER_SIDES = [
 
 describe('binance streams', () => {
   describe('order book', () => {
+    it('args: limit; one full-book call does not make every later publication a full copy', async () => {
+      const { server, rest } = await setup();
+      const truth = (rest.books['BTCUSDT'] = btcBook());
+      const ex = make(server, rest);
+      const first = ex.watchOrderBook('BTC/USDT');
+      await until(() => server.live()[0]?.streams.size === 1, 'the SUBSCRIBE');
+      step(server, truth, [['b', '30000.00', '1.4']]);
+      await first;
+      const cuts: (number | undefined)[] = [];
+      const snapshot = LocalOrderBook.prototype.snapshot;
+      LocalOrderBook.prototype.snapshot = function (this: LocalOrderBook, limit?: number) {
+        cuts.push(limit);
+        return snapshot.call(this, limit);
+      };
+      try {
+        for (let i = 0; i < 3; i++) {
+          const next = ex.watchOrderBook('BTC/USDT', 1);
+          step(server, truth, [['a', `3000${i + 2}.00`, '1']]);
+          const book = await next;
+          expect(book.bids).toHaveLength(1);
+          expect(book.asks).toHaveLength(1);
+        }
+      } finally {
+        LocalOrderBook.prototype.snapshot = snapshot;
+      }
+      expect(cuts).toEqual([1, 1, 1]);
+    });
+
     it('default: the REST snapshot is bridged with the buffered diffs; the book is the exchange book', async () => {
       const { server, rest } = await setup();
       const truth = (rest.books['BTCUSDT'] = btcBook());
