@@ -87,7 +87,8 @@ async function parseArg(ex: Exchange, arg: Arg, text: string, method: string): P
       if (v !== undefined && typeof v !== 'boolean') throw new UsageError(`${where} must be true or false`);
       return v;
     }
-    case 'symbols': {
+    case 'symbols':
+    case 'codes': {
       if (text === 'undefined' || text === 'null') return undefined;
       const list = text.trimStart().startsWith('[')
         ? parseJsonArg(text)
@@ -95,10 +96,11 @@ async function parseArg(ex: Exchange, arg: Arg, text: string, method: string): P
             .split(',')
             .map((s) => s.trim())
             .filter((s) => s !== '');
+      const example = arg.kind === 'codes' ? 'BTC,ETH or ["BTC","ETH"]' : 'BTC/USD,ETH/USD or ["BTC/USD","ETH/USD"]';
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-        throw new UsageError(`${where} must be a list of symbols: BTC/USD,ETH/USD or ["BTC/USD","ETH/USD"]`);
+        throw new UsageError(`${where} must be a list of ${arg.kind}: ${example}`);
       }
-      for (const s of list) await checkSymbol(ex, s);
+      for (const s of list) await (arg.kind === 'codes' ? checkCode(ex, s) : checkSymbol(ex, s));
       return list;
     }
     default: {

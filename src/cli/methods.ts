@@ -6,7 +6,7 @@
 import { UNIFIED_METHODS } from '../core/spec.js';
 
 export type ArgKind =
-  'symbol' | 'symbols' | 'string' | 'code' | 'number' | 'time' | 'timeframe' | 'side' | 'type' | 'bool';
+  'symbol' | 'symbols' | 'string' | 'code' | 'codes' | 'number' | 'time' | 'timeframe' | 'side' | 'type' | 'bool';
 
 export interface Arg {
   name: string;
@@ -98,6 +98,10 @@ export const METHODS: Record<string, MethodInfo> = {
     view: 'generic',
     private: true,
   },
+  fetchDepositWithdrawFees: { args: [a('codes', 'codes', true)], view: 'generic', private: true },
+  fetchDepositWithdrawFee: { args: [code], view: 'generic', private: true },
+  fetchTransactionFees: { args: [a('codes', 'codes', true)], view: 'generic', private: true },
+  cancelAllOrdersAfter: { args: [a('timeout', 'number')], view: 'generic', private: true },
   // CCXT conveniences
   createLimitOrder: {
     args: [symbol, a('side', 'side'), a('amount', 'number'), a('price', 'number')],

@@ -44,9 +44,11 @@ import type {
   Balances,
   Currency,
   DepositAddress,
+  DepositWithdrawFee,
   Dict,
   ExchangeStatus,
   LedgerEntry,
+  TransactionFees,
   Market,
   OHLCV,
   Order,
@@ -978,6 +980,25 @@ export abstract class Exchange {
   async fetchTradingFees(_params?: Dict): Promise<TradingFees> {
     return this.notSupported('fetchTradingFees');
   }
+  async fetchDepositWithdrawFees(_codes?: string[], _params?: Dict): Promise<Record<string, DepositWithdrawFee>> {
+    return this.notSupported('fetchDepositWithdrawFees');
+  }
+  /** One currency's fees, from fetchDepositWithdrawFees where the exchange has only that (emulated, as in CCXT). */
+  async fetchDepositWithdrawFee(code: string, params: Dict = {}): Promise<DepositWithdrawFee> {
+    if (this.has.fetchDepositWithdrawFees !== true) this.notSupported('fetchDepositWithdrawFee');
+    this.requireArgument('code', code, 'fetchDepositWithdrawFee');
+    const fee = (await this.fetchDepositWithdrawFees([code], params))[code];
+    if (fee === undefined)
+      throw new ExchangeError(`${this.id} has no deposit or withdrawal fee for ${code}`, { exchange: this.id });
+    return fee;
+  }
+  async fetchTransactionFees(_codes?: string[], _params?: Dict): Promise<TransactionFees> {
+    return this.notSupported('fetchTransactionFees');
+  }
+  /** Kill switch: cancels every open order unless called again within `timeout` ms (0 disarms it). */
+  async cancelAllOrdersAfter(_timeout: number, _params?: Dict): Promise<unknown> {
+    return this.notSupported('cancelAllOrdersAfter');
+  }
   async fetchLedger(_code?: string, _since?: number, _limit?: number, _params?: Dict): Promise<LedgerEntry[]> {
     return this.notSupported('fetchLedger');
   }
@@ -1279,6 +1300,8 @@ export function hasOf(cls: ExchangeClass): Has {
     has[types] = cls.spec.marketTypes.includes(types);
   has.sandbox = cls.spec.urls.test !== undefined;
   for (const m of UNIFIED_METHODS) has[m] = proto[m] !== base[m];
+  // served from the plural where an exchange has only that
+  if (!has.fetchDepositWithdrawFee && has.fetchDepositWithdrawFees) has.fetchDepositWithdrawFee = 'emulated';
   // Streaming lives in ws.ts, loaded lazily: the spec declares which watch methods it serves.
   for (const m of WATCH_METHODS) has[m] = false;
   Object.assign(has, cls.spec.has);

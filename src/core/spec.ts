@@ -46,6 +46,10 @@ export const UNIFIED_METHODS = [
   'fetchTradingFees',
   'fetchLedger',
   'transfer',
+  'fetchDepositWithdrawFees',
+  'fetchDepositWithdrawFee',
+  'fetchTransactionFees',
+  'cancelAllOrdersAfter',
 ] as const;
 export type UnifiedMethod = (typeof UNIFIED_METHODS)[number];
 

@@ -237,6 +237,27 @@ export interface TradingFee {
 }
 export type TradingFees = Record<string, TradingFee>;
 
+/** A deposit or withdrawal fee: an amount in the currency, or a fraction when `percentage`. */
+export interface FeeSlot {
+  fee: Num;
+  percentage: boolean | undefined;
+}
+
+/** CCXT's deposit/withdraw fee structure, per currency, with the same per network (unified network codes). */
+export interface DepositWithdrawFee {
+  info: any;
+  withdraw: FeeSlot;
+  deposit: FeeSlot;
+  networks: Record<string, { withdraw: FeeSlot; deposit: FeeSlot }>;
+}
+
+/** CCXT's older fee summary (fetchTransactionFees): its shape per code varies by exchange, as in CCXT. */
+export interface TransactionFees {
+  withdraw: Dict;
+  deposit: Dict;
+  info: any;
+}
+
 export interface LedgerEntry {
   id: Str;
   info: any;

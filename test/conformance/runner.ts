@@ -111,7 +111,8 @@ const OTHER_TYPE_WORDS: Record<string, RegExp> = {
 
 /** Is this case within what the exchange implements? Unimplemented methods and other market types are not. */
 function scopeOf(ex: Exchange, method: string, input: unknown[], description: string): boolean {
-  if (ex.has[method] !== true) return false;
+  const has = ex.has[method];
+  if (has !== true && has !== 'emulated') return false;
   const types = ex.spec.marketTypes as readonly string[];
   for (const arg of input) {
     if (typeof arg === 'string' && ex.markets[arg] !== undefined && !types.includes(ex.markets[arg].type)) return false;

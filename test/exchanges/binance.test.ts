@@ -551,6 +551,17 @@ describe('binance', () => {
       expect(ex.currencies['USDT']!.networks!['TRC20']!.id).toBe('TRX');
     });
 
+    it('fetchDepositWithdrawFee: emulated from fetchDepositWithdrawFees (one call, the one currency)', async () => {
+      const coins = exchangeInfo['fetchCurrencies']![0]!.httpResponse as { coin: string }[];
+      const f = fakeFetch(ok(coins));
+      const ex = make(f.fetch);
+      expect(ex.has['fetchDepositWithdrawFee']).toBe('emulated');
+      const fee = await ex.fetchDepositWithdrawFee('USDT');
+      expect(fee.networks['TRC20']!.withdraw.fee).toBeGreaterThanOrEqual(0);
+      expect(f.sent.map((r) => new URL(r.url).pathname)).toEqual(['/sapi/v1/capital/config/getall']);
+      await expect(ex.fetchDepositWithdrawFee('NOPE')).rejects.toBeInstanceOf(ExchangeError);
+    });
+
     it('behavior: sandbox points api/v3 at the spot testnet and skips the wallet', async () => {
       const f = fakeFetch(ok(exchangeInfo['fetchMarkets']![0]!.httpResponse));
       const ex = new binance({ ...CREDS, fetch: f.fetch as never, enableRateLimit: false, sandbox: true });

@@ -92,6 +92,8 @@ for (const id of implementedIds()) {
       const proto = Object.getPrototypeOf(ex) as Record<string, unknown>;
       for (const m of UNIFIED_METHODS) {
         const implemented = proto[m] !== base[m];
+        // 'emulated': the base serves it from another method the class has (fetchDepositWithdrawFee)
+        if (ex.has[m] === 'emulated' && !implemented) continue;
         expect.soft(ex.has[m] === true || ex.has[m] === 'emulated', `${id}.has.${m}`).toBe(implemented);
       }
     });

@@ -45,6 +45,8 @@ import type {
   TradingFee,
   TradingFees,
   Transaction,
+  DepositWithdrawFee,
+  TransactionFees,
 } from '../../core/types.js';
 import { filterBySinceLimit, given, int, omit, parseJson, sortBy } from '../../core/util.js';
 import {
@@ -66,7 +68,6 @@ import {
   quoteCost,
   requestWeightLimit,
   urlOrigin,
-  type DepositWithdrawFee,
   type ParseContext,
   type RawAggTrade,
   type RawCoin,
@@ -1060,10 +1061,7 @@ export class binance extends Exchange {
    * CCXT's older fee call: withdrawal fee per currency and network, the network named by its raw Binance id.
    * fetchDepositWithdrawFees gives the same data with unified network codes.
    */
-  async fetchTransactionFees(
-    codes?: string[],
-    params: Dict = {},
-  ): Promise<{ withdraw: Record<string, Record<string, number | undefined>>; deposit: Dict; info: unknown }> {
+  override async fetchTransactionFees(codes?: string[], params: Dict = {}): Promise<TransactionFees> {
     await this.loadMarkets();
     const raw = (await this.sapiGetCapitalConfigGetall(params)) as RawCoin[];
     const wanted = codes === undefined || codes === null ? undefined : new Set(codes);
@@ -1082,7 +1080,10 @@ export class binance extends Exchange {
   }
 
   /** Withdrawal fees per currency and network, from capital/config/getall. */
-  async fetchDepositWithdrawFees(codes?: string[], params: Dict = {}): Promise<Record<string, DepositWithdrawFee>> {
+  override async fetchDepositWithdrawFees(
+    codes?: string[],
+    params: Dict = {},
+  ): Promise<Record<string, DepositWithdrawFee>> {
     await this.loadMarkets();
     const raw = (await this.sapiGetCapitalConfigGetall(params)) as RawCoin[];
     const wanted = codes === undefined || codes === null ? undefined : new Set(codes);

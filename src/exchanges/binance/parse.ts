@@ -32,6 +32,7 @@ import type {
   Trade,
   TradingFee,
   Transaction,
+  DepositWithdrawFee,
 } from '../../core/types.js';
 import { parse8601 } from '../../core/util.js';
 
@@ -358,20 +359,6 @@ export function parseCurrency(raw: RawCoin, ctx: ParseContext, fiatWithdrawPreci
     networks,
     info: raw,
   };
-}
-
-/** Withdrawal fees per network (CCXT's deposit-withdraw fee structure). */
-export interface DepositWithdrawFee {
-  info: unknown;
-  withdraw: { fee: number | undefined; percentage: boolean | undefined };
-  deposit: { fee: number | undefined; percentage: boolean | undefined };
-  networks: Record<
-    string,
-    {
-      withdraw: { fee: number | undefined; percentage: boolean | undefined };
-      deposit: { fee: number | undefined; percentage: boolean | undefined };
-    }
-  >;
 }
 
 export function parseDepositWithdrawFee(raw: RawCoin, ctx: ParseContext): DepositWithdrawFee {

@@ -27,6 +27,8 @@ import type {
   TradingFee,
   TradingFees,
   Transaction,
+  DepositWithdrawFee,
+  TransactionFees,
 } from '../../core/types.js';
 import { filterBySinceLimit, int, isPlainObject, omit, sortBy, str } from '../../core/util.js';
 import {
@@ -51,7 +53,6 @@ import {
   parseWithdrawalFees,
   parseWithdrawalRequest,
   symbolFromName,
-  type DepositWithdrawFee,
   type Lookup,
   type OrderContext,
   type RawBalance,
@@ -736,7 +737,10 @@ export class bitstamp extends Exchange {
   }
 
   // ---- withdrawal fees (CCXT methods outside the core list; flagged in spec.has) ----
-  async fetchDepositWithdrawFees(codes?: string[], params: Dict = {}): Promise<Record<string, DepositWithdrawFee>> {
+  override async fetchDepositWithdrawFees(
+    codes?: string[],
+    params: Dict = {},
+  ): Promise<Record<string, DepositWithdrawFee>> {
     await this.loadMarkets();
     const rows = (await this.privatePostFeesWithdrawal(params)) as RawWithdrawalFee[];
     const all = parseWithdrawalFees(listOf<RawWithdrawalFee>(rows), this.lookup());
@@ -744,23 +748,8 @@ export class bitstamp extends Exchange {
     return Object.fromEntries(Object.entries(all).filter(([c]) => codes.includes(c)));
   }
 
-  async fetchDepositWithdrawFee(code: string, params: Dict = {}): Promise<DepositWithdrawFee> {
-    this.requireArgument('code', code, 'fetchDepositWithdrawFee');
-    const fees = await this.fetchDepositWithdrawFees([code], params);
-    const fee = fees[code];
-    if (fee === undefined) throw new ExchangeError(`${this.id} has no withdrawal fee for ${code}`);
-    return fee;
-  }
-
   /** Deprecated in CCXT in favour of fetchDepositWithdrawFees: {withdraw: {code: fee}, deposit: {}, info}. */
-  async fetchTransactionFees(
-    codes?: string[],
-    params: Dict = {},
-  ): Promise<{
-    withdraw: Record<string, number | undefined>;
-    deposit: Record<string, number | undefined>;
-    info: unknown;
-  }> {
+  override async fetchTransactionFees(codes?: string[], params: Dict = {}): Promise<TransactionFees> {
     const fees = await this.fetchDepositWithdrawFees(codes, params);
     const withdraw: Record<string, number | undefined> = {};
     for (const [c, f] of Object.entries(fees)) withdraw[c] = f.withdraw.fee;

@@ -35,6 +35,8 @@ import type {
   Trade,
   TradingFee,
   Transaction,
+  DepositWithdrawFee,
+  FeeSlot,
 } from '../../core/types.js';
 import { int, isPlainObject, parse8601, secondsToMs, str } from '../../core/util.js';
 
@@ -834,18 +836,6 @@ export interface RawWithdrawalFee {
   currency?: string;
   fee?: string;
   network?: string;
-}
-
-export interface FeeSlot {
-  fee: number | undefined;
-  percentage: boolean | undefined;
-}
-/** CCXT's deposit/withdraw fee structure. */
-export interface DepositWithdrawFee {
-  info: unknown;
-  withdraw: FeeSlot;
-  deposit: FeeSlot;
-  networks: Record<string, { withdraw: FeeSlot; deposit: FeeSlot }>;
 }
 
 const noFee = (): FeeSlot => ({ fee: undefined, percentage: undefined });

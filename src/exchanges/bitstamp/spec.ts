@@ -66,7 +66,6 @@ export const spec = defineSpec({
   // Streams (ws.ts): books, public trades, the account's orders and fills. The websocket has no ticker, candle
   // or balance channel.
   has: {
-    fetchDepositWithdrawFee: true,
     fetchDepositWithdrawFees: true,
     fetchTransactionFees: true,
     watchOrderBook: true,

@@ -655,7 +655,7 @@ export class kraken extends Exchange {
   }
 
   /** Dead man's switch: cancel everything after `timeout` ms unless called again; 0 disarms it. */
-  async cancelAllOrdersAfter(timeout: number, params: Dict = {}): Promise<unknown> {
+  override async cancelAllOrdersAfter(timeout: number, params: Dict = {}): Promise<unknown> {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
       throw new BadRequest(`${this.id} cancelAllOrdersAfter() needs a timeout in ms (>= 0)`, { exchange: this.id });
     }
