@@ -429,11 +429,13 @@ class Account {
     OpenOrders: (): Msg => ({
       open: Object.fromEntries([...this.open].map(([id, o]) => [id, this.restOrder(o)])),
     }),
+    /** 50 fills a call, newest first, after `start` (seconds, exclusive); `ofs` skips that many of the newest. */
     TradesHistory: (p: Record<string, string>): Msg => {
       const start = Number(p['start'] ?? 0);
-      const rows = this.fills.filter((f) => Date.parse(f['timestamp']) / 1000 > start);
+      const rows = this.fills.filter((f) => Date.parse(f['timestamp']) / 1000 > start).reverse();
+      const ofs = Number(p['ofs'] ?? 0);
       const trades: Msg = {};
-      for (const f of rows) {
+      for (const f of rows.slice(ofs, ofs + 50)) {
         trades[f['exec_id']] = {
           ordertxid: f['order_id'],
           postxid: 'TKH2SE-M7IF5-CFI7LT',
@@ -1386,7 +1388,7 @@ describe('kraken websocket v2', () => {
       // no REST: the snapshot covered the fills, and nobody watches orders
       expect(endpoints(rest)).toEqual([]);
 
-      // 51 fills in the gap: the snapshot carries the last 50, REST the one before them
+      // 51 fills in the gap: the snapshot carries the last 50, REST's second page of 50 the one before them
       next = ex.watchMyTrades();
       await sleep(5);
       v.peers[1]!.socket.terminate();
@@ -1402,7 +1404,10 @@ describe('kraken websocket v2', () => {
       const [missed, ...others] = await fromRest;
       expect(others).toEqual([]);
       expect(missed).toMatchObject({ id: burst[0], order: O1, symbol: 'BTC/USD', amount: 0.0001, price: 26000 });
-      expect(endpoints(rest)).toEqual(['TradesHistory']);
+      expect(rest.posts.map((p) => [p.endpoint, p.params['ofs']])).toEqual([
+        ['TradesHistory', undefined],
+        ['TradesHistory', '50'],
+      ]);
 
       // streamed again, the gap's fills are not repeated
       const after = ex.watchMyTrades();
@@ -1410,6 +1415,68 @@ describe('kraken websocket v2', () => {
       execUpdate(v, account.fills.slice(-3));
       execUpdate(v, [account.fill(O1, 'TLATER-AAAAA-000001', 0.0001)]);
       expect((await after).map((t) => t.id)).toEqual(['TLATER-AAAAA-000001']);
+    });
+
+    /** An account with one order, a fill of it seen before the gap, and `n` fills of it in the gap. */
+    async function longGap(
+      n: number,
+    ): Promise<{ rest: RestFake; burst: string[]; published: string[]; errors: string[] }> {
+      const account = new Account();
+      account.place(O1, Date.now() - 60_000);
+      account.fill(O1, 'TSEEN0-AAAAA-000000', 0.000001, Date.now() - 60_000);
+      const v = await accountVenue(account);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const rest = restFake({
+        ...account.rest,
+        TradesHistory: async (p) => {
+          await held;
+          return account.rest.TradesHistory(p);
+        },
+      });
+      const ex = make(v, {}, rest);
+      const logs: unknown[][] = [];
+      ex.verbose = true;
+      ex.log = (...args: unknown[]) => void logs.push(args);
+      expect((await ex.watchMyTrades()).map((t) => t.id)).toEqual(['TSEEN0-AAAAA-000000']);
+      const next = ex.watchMyTrades();
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      const burst: string[] = [];
+      for (let i = 0; i < n; i++) {
+        burst.push(`TBURST-AAAAA-${String(i).padStart(6, '0')}`);
+        account.fill(O1, burst[i]!, 0.000001);
+      }
+      // the snapshot brings the last 50; REST is asked for the rest once the next call waits
+      expect((await next).map((t) => t.id)).toEqual(burst.slice(-50));
+      const fromRest = ex.watchMyTrades();
+      await waitFor(() => endpoints(rest).length === 1);
+      release();
+      const published = (await fromRest).map((t) => t.id!);
+      const errors = logs.filter((l) => l[0] === 'ws error').map((l) => String(l[1]));
+      return { rest, burst, published, errors };
+    }
+
+    it('behavior: a gap of more fills than two pages of TradesHistory is read page by page (ofs) back to the fills seen before it', async () => {
+      const { rest, burst, published, errors } = await longGap(130);
+      // pages of 50, newest first: the first repeats the snapshot, the third is short and ends the reading
+      expect(published).toEqual(burst.slice(0, 80));
+      expect(rest.posts.map((p) => [p.endpoint, p.params['ofs']])).toEqual([
+        ['TradesHistory', undefined],
+        ['TradesHistory', '50'],
+        ['TradesHistory', '100'],
+      ]);
+      expect(new Set(rest.posts.map((p) => p.params['start'])).size).toBe(1);
+      expect(errors).toEqual([]);
+    });
+
+    it('behavior: past 20 pages of TradesHistory the catch-up publishes the newest 1000 fills of the gap and reports the older ones as left out', async () => {
+      const { rest, burst, published, errors } = await longGap(1070);
+      // 20 pages hold the newest 1000 fills, the snapshot the 50 newest of them; the oldest 70 are not read
+      expect(published).toEqual(burst.slice(70, 1020));
+      expect(rest.posts).toHaveLength(20);
+      expect(rest.posts.at(-1)!.params['ofs']).toBe('950');
+      expect(errors).toEqual([expect.stringContaining('more than 1000 fills since')]);
     });
 
     it('behavior: no REST catch-up on the first connect, nor for private streams nobody watches; watchBalance gets the new snapshot', async () => {

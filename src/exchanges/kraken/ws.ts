@@ -19,12 +19,13 @@ import {
   BadRequest,
   BaseError,
   ChecksumError,
+  ExchangeError,
   NotSupported,
 } from '../../core/errors.js';
 import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
-import { filterBySinceLimit, parse8601, str } from '../../core/util.js';
+import { filterBySinceLimit, parse8601, sortBy, str } from '../../core/util.js';
 import { precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
@@ -37,6 +38,7 @@ import {
   bookChecksum,
   executionOfOrder,
   parseOrder,
+  parseOwnTrade,
   parseWsBalances,
   parseWsCandle,
   parseWsMyTrade,
@@ -49,6 +51,7 @@ import {
   type WsCandle,
   type WsExecution,
   type RawOrder,
+  type RawOwnTrade,
   type WsLevel,
   type WsTicker,
   type WsTrade,
@@ -90,6 +93,15 @@ interface OrderState {
 
 /** QueryOrders takes at most 50 ids a call. */
 const QUERY_ORDERS_MAX = 50;
+
+/** TradesHistory answers 50 fills a call, the newest first; `ofs` skips that many of the newest. */
+const TRADES_PAGE = 50;
+
+/**
+ * TradesHistory calls one catch-up makes at most (each adds 2 to Kraken's private rate counter): the newest 1000
+ * fills of a gap. Older ones are left out, and that is reported.
+ */
+const MAX_TRADE_PAGES = 20;
 
 /**
  * A gap starts this long before the private socket's last frame: fill times are the exchange's clock, the gap's
@@ -957,7 +969,7 @@ export class krakenStreams extends StreamHandler<kraken> {
 
   /** Fills of the gap (reconcile's rule) that neither the snapshot nor the socket delivered since. */
   private async fillsAfterGap(since: number, ctx: GapContext): Promise<void> {
-    const trades = await tradesInGap(ctx.seen, since, (from) => this.exchange.fetchMyTrades(undefined, from));
+    const trades = await tradesInGap(ctx.seen, since, (from) => this.fillsSince(from, ctx.seen));
     if (!this.streams.isSubscribed('executions')) return;
     const symbols = new Set<string>();
     for (const trade of trades) {
@@ -971,6 +983,50 @@ export class krakenStreams extends StreamHandler<kraken> {
       if (trade.symbol !== undefined) symbols.add(trade.symbol);
     }
     this.publishTrades(symbols);
+  }
+
+  /**
+   * The account's fills after `from`, oldest first. TradesHistory answers a page of 50 at a time, newest first, so
+   * pages are read at growing offsets (with the same `start`) until one is short, the count Kraken gives is
+   * reached, or a page reaches back to a fill from before `from` or one already seen. Fills placed meanwhile shift
+   * the pages towards older ones: a fill may come twice (kept once), none is skipped. After MAX_TRADE_PAGES the
+   * older fills stay unread: what was read is published and the shortfall is reported (fetchMyTrades reads them).
+   */
+  private async fillsSince(from: number, seen: readonly Trade[]): Promise<Trade[]> {
+    const seenIds = new Set<string>();
+    for (const t of seen) if (t.id !== undefined) seenIds.add(t.id);
+    const start = Math.floor(from / 1000);
+    const read = new Map<string, Trade>();
+    for (let ofs = 0, page = 0; ; page++) {
+      if (page === MAX_TRADE_PAGES) {
+        const oldest = [...read.values()].at(-1)?.datetime;
+        this.onError(
+          new ExchangeError(
+            `${this.exchange.id} reconnect catch-up: more than ${MAX_TRADE_PAGES * TRADES_PAGE} fills since ` +
+              `${new Date(from).toISOString()}; those before ${oldest ?? 'the last page read'} are not published`,
+            { exchange: this.exchange.id },
+          ),
+        );
+        break;
+      }
+      const request: Dict = { start };
+      if (ofs > 0) request['ofs'] = ofs;
+      const res = (await this.exchange.privatePostTradesHistory(request)) as {
+        result?: { trades?: Record<string, RawOwnTrade>; count?: number | string };
+      };
+      const rows = Object.entries(res.result?.trades ?? {});
+      let reached = false;
+      for (const [id, raw] of rows) {
+        const trade = parseOwnTrade({ ...raw, id }, this.exchange.marketOfPair(raw.pair));
+        if (seenIds.has(id) || (trade.timestamp !== undefined && trade.timestamp < from)) reached = true;
+        if (!read.has(id)) read.set(id, trade);
+      }
+      ofs += rows.length;
+      const count = Number(res.result?.count);
+      if (reached || rows.length < TRADES_PAGE || (Number.isFinite(count) && ofs >= count)) break;
+    }
+    // newest first as read; reversed, fills of one millisecond keep Kraken's order
+    return sortBy([...read.values()].reverse(), (t) => t.timestamp);
   }
 
   /**
