@@ -569,6 +569,22 @@ const myTrade = (id: number, time: number, qty = '1.00000000', commission = '0.0
   isBestMatch: true,
 });
 
+/** GET api/v3/order of another order of the test market, in the state given. */
+const restOrder = (id: number, status: string, executedQty: string, extra: Json = {}): Json => ({
+  ...ORDER_FILLED,
+  orderId: id,
+  clientOrderId: `order-${id}`,
+  status,
+  executedQty,
+  cummulativeQuoteQty: (Number(executedQty) * 0.1026441).toFixed(8),
+  ...extra,
+});
+/** GET api/v3/myTrades entry of another order. */
+const fillOf = (order: number, id: number, time: number, qty = '1.00000000', commission = '0.00100000'): Json => ({
+  ...myTrade(id, time, qty, commission),
+  orderId: order,
+});
+
 /** `while (true) await watch()` in the background, as a user's loop: every answer and error kept, ends on close. */
 function loop<T>(watch: () => Promise<T>): { batches: T[]; errors: unknown[] } {
   const out = { batches: [] as T[], errors: [] as unknown[] };
@@ -1545,6 +1561,152 @@ describe('binance streams', () => {
       const next = ex.watchOrders();
       user.emit(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
       expect((await next).map((o) => o.filled)).toEqual([0.4]);
+    });
+  });
+
+  describe('catching up: orders and fills only the gap saw', () => {
+    it('behavior: orders placed while the socket was down, then filled or cancelled after fills, reach watchOrders with their fills', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = apiSide(server);
+      const orders = loop(() => ex.watchOrders());
+      const trades = loop(() => ex.watchMyTrades());
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(EXECUTION_NEW);
+      await until(() => orders.batches.length === 1, 'the open order');
+      const downAt = Date.now();
+      // 4293153 stays open; 4293154 is placed and filled, 4293155 placed, partly filled and cancelled: neither is
+      // open after the gap, only their fills name them.
+      rest.openOrders = [restOrder(4293153, 'NEW', '0.00000000', { clientOrderId: EXECUTION_NEW.c })];
+      rest.orders['4293154'] = restOrder(4293154, 'FILLED', '1.00000000');
+      rest.orders['4293155'] = restOrder(4293155, 'CANCELED', '0.30000000');
+      rest.myTrades = [
+        fillOf(4293154, 201, downAt + 1000),
+        fillOf(4293155, 202, downAt + 2000, '0.30000000', '0.0003'),
+      ];
+      user.drop();
+      await until(() => orders.batches.length === 2 && trades.batches.length === 1, 'the caught-up orders and fills');
+      const caught = orders.batches[1]!.map((o) => [o.id, o.status, o.filled, o.fees, o.trades.map((t) => t.id)]);
+      expect(caught.sort()).toEqual([
+        ['4293154', 'closed', 1, [{ cost: 0.001, currency: 'BNB' }], ['201']],
+        ['4293155', 'canceled', 0.3, [{ cost: 0.0003, currency: 'BNB' }], ['202']],
+      ]);
+      expect(trades.batches[0]!.map((t) => [t.id, t.order, t.type])).toEqual([
+        ['201', '4293154', 'limit'],
+        ['202', '4293155', 'limit'],
+      ]);
+      const lookups = rest.catchUpCalls().filter((c) => c.path === '/api/v3/order');
+      expect(lookups.map((c) => [c.query['symbol'], c.query['orderId']]).sort()).toEqual([
+        ['ETHBTC', '4293154'],
+        ['ETHBTC', '4293155'],
+      ]);
+      // The stream then reports the second order's fill: it merges silently.
+      user.emit({ ...fill(1, '1.00000000', '1.00000000', '0.10264410', '0.00100000', 'FILLED'), i: 4293154, t: 201 });
+      user.emit({ ...EXECUTION_NEW, i: 4293156, c: 'next' });
+      await until(() => orders.batches.length === 3, 'the next order');
+      expect(orders.batches[2]!.map((o) => o.id)).toEqual(['4293156']);
+      expect(trades.batches).toHaveLength(1);
+    });
+
+    it('behavior: watchOrders(symbol) alone looks for the gap fills of its symbol; orders they name are looked up at most 50, newest first', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = apiSide(server);
+      const orders = loop(() => ex.watchOrders('ETH/BTC'));
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(EXECUTION_NEW);
+      await until(() => orders.batches.length === 1, 'the open order');
+      const downAt = Date.now();
+      rest.openOrders = [restOrder(4293153, 'NEW', '0.00000000', { clientOrderId: EXECUTION_NEW.c })];
+      for (let i = 1; i <= 60; i++) {
+        rest.orders[String(5000 + i)] = restOrder(5000 + i, 'FILLED', '1.00000000');
+        rest.myTrades.push(fillOf(5000 + i, 300 + i, downAt + 1000 + i));
+      }
+      user.drop();
+      await until(() => orders.batches.length === 2, 'the caught-up orders');
+      const lookups = rest.catchUpCalls().filter((c) => c.path === '/api/v3/order');
+      expect(lookups.map((c) => Number(c.query['orderId'])).sort()).toEqual(
+        Array.from({ length: 50 }, (_, i) => 5011 + i),
+      );
+      expect(orders.batches[1]!.map((o) => o.status)).toEqual(Array(50).fill('closed'));
+      expect(orders.batches[1]!.every((o) => o.fee?.cost === 0.001)).toBe(true);
+      expect(rest.catchUpCalls().filter((c) => c.path === '/api/v3/myTrades')).toHaveLength(1);
+    });
+
+    it('behavior: with only watchOrders, an order that filled more while the socket was down gets its gap fills: fees and trades are whole', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = apiSide(server);
+      const orders = loop(() => ex.watchOrders());
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
+      await until(() => orders.batches.length === 1, 'the partial fill');
+      rest.orders['4293153'] = ORDER_FILLED;
+      rest.myTrades = [
+        myTrade(101, Date.now() - 10_000, '0.40000000', '0.00040000'),
+        myTrade(102, Date.now() + 1000, '0.60000000', '0.00060000'),
+      ];
+      user.drop();
+      await until(() => orders.batches.length === 2, 'the caught-up order');
+      const [closed] = orders.batches[1]!;
+      expect(closed).toMatchObject({ id: '4293153', status: 'closed', filled: 1 });
+      expect(closed!.fees).toEqual([{ cost: 0.001, currency: 'BNB' }]); // 0.0004 streamed + 0.0006 of the gap
+      expect(closed!.trades.map((t) => t.id)).toEqual(['101', '102']);
+      expect(rest.catchUpCalls().map((c) => [c.path, c.query['symbol']])).toEqual([
+        ['/api/v3/openOrders', undefined],
+        ['/api/v3/order', 'ETHBTC'],
+        ['/api/v3/myTrades', 'ETHBTC'],
+      ]);
+    });
+
+    it('behavior: when the gap fills cannot be had, a caught-up order carries no fee rather than part of it', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const user = apiSide(server);
+      const orders = loop(() => ex.watchOrders());
+      const trades = loop(() => ex.watchMyTrades());
+      await until(() => user.subscribed() === 1, 'the user stream');
+      user.emit(fill(1, '0.40000000', '0.40000000', '0.04105764', '0.00040000', 'PARTIALLY_FILLED'));
+      await until(() => orders.batches.length === 1 && trades.batches.length === 1, 'the partial fill');
+      rest.orders['4293153'] = ORDER_FILLED;
+      rest.failures['/api/v3/myTrades'] = { status: 503, body: { code: -1008, msg: 'Server is currently overloaded' } };
+      user.drop();
+      await until(() => orders.batches.length === 2, 'the caught-up order');
+      const [closed] = orders.batches[1]!;
+      expect(closed).toMatchObject({ id: '4293153', status: 'closed', filled: 1 });
+      // 0.0004 is all that is known of the fee of 1 filled: it is not reported as the order's fee.
+      expect(closed!.fees).toEqual([]);
+      expect(closed!.fee?.cost).toBeUndefined();
+      expect(closed!.trades.map((t) => t.id)).toEqual(['101']);
+    });
+
+    it('behavior: with watchMyTrades() and watchBalance, fills are looked for on the markets whose two assets moved in the gap', async () => {
+      const { server, rest } = await setup();
+      const balance = (eth: string, btc: string, bnb: string, usdtFree: string, usdtLocked: string): Json => ({
+        updateTime: Date.now(),
+        balances: [
+          { asset: 'ETH', free: eth, locked: '0.00000000' },
+          { asset: 'BTC', free: btc, locked: '0.00000000' },
+          { asset: 'BNB', free: bnb, locked: '0.00000000' },
+          { asset: 'USDT', free: usdtFree, locked: usdtLocked },
+        ],
+      });
+      rest.account = balance('1.00000000', '1.00000000', '1.00000000', '100.00000000', '0.00000000');
+      const ex = make(server, rest);
+      const user = apiSide(server);
+      const balances = loop(() => ex.watchBalance());
+      const trades = loop(() => ex.watchMyTrades());
+      await until(() => user.subscribed() === 1 && rest.calls.some((c) => c.path === '/api/v3/account'), 'the seed');
+      await sleep(10);
+      // No order is known. In the gap ETH/BTC fills (ETH, BTC and the BNB fee move); a USDT order is placed (free
+      // becomes locked: the total stays, BTC/USDT and BNB/USDT are not asked about).
+      rest.account = balance('2.00000000', '0.89735590', '0.99900000', '50.00000000', '50.00000000');
+      rest.myTrades = [myTrade(101, Date.now() + 1000)];
+      user.drop();
+      await until(() => trades.batches.length === 1, 'the fill of the gap');
+      expect(trades.batches[0]!.map((t) => [t.id, t.symbol, t.amount])).toEqual([['101', 'ETH/BTC', 1]]);
+      expect(rest.catchUpCalls().map((c) => [c.path, c.query['symbol']])).toEqual([['/api/v3/myTrades', 'ETHBTC']]);
+      await until(() => balances.batches.length === 1, 'the balance of the gap');
     });
   });
 });

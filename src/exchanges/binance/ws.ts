@@ -31,8 +31,11 @@
  * Private streams after a gap: Binance does not replay the user data stream. When its subscription is live again on a
  * new socket (or under a new listenKey), REST is asked what changed while it was down (src/ws/reconcile.ts): watched
  * orders (open orders, then the known open ones that are no longer open, one by one), fills since the newest one seen
- * or the drop, and the balance (reseeded as on every connect, published when it changed). The results go through the
- * same caches and hashes as streamed events; orders merge by id, fills by trade id, so nothing is published twice.
+ * or the drop (on the watched symbols, those of orders that filled more, and with an all-symbol watch those of known
+ * orders and of markets whose two assets moved in the balance), the orders those fills name that nothing knew (placed
+ * and finished in the gap), and the balance (reseeded as on every connect, published when it changed). The results go
+ * through the same caches and hashes as streamed events; orders merge by id, fills by trade id, so nothing is
+ * published twice.
  */
 import {
   AuthenticationError,
@@ -43,6 +46,7 @@ import {
   OrderNotFound,
   type ErrorName,
 } from '../../core/errors.js';
+import { dAdd, dEq, dLt, toDecimal } from '../../core/decimal.js';
 import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
@@ -90,6 +94,11 @@ const USER = 'user';
 const PRIVATE_HASHES = ['balance', 'orders', 'mytrades'] as const;
 /** Account trades asked for in one catch-up request (GET api/v3/myTrades allows 1000, at the same weight). */
 const MY_TRADES_PAGE = 1000;
+/**
+ * A catch-up's bound on orders looked up one by one (those no longer open, those only gap fills name) and on symbols
+ * searched for fills beyond those watched by name: each is a REST call (GET order weighs 4, GET myTrades 20).
+ */
+const GAP_LOOKUPS = 50;
 /** Depth events kept while a book waits for its snapshot. */
 const MAX_BUFFER = 5000;
 /** Snapshot failures after which the book's watch calls hear about them (fetching goes on behind them). */
@@ -182,7 +191,8 @@ export class binanceStreams extends StreamHandler<binance> {
   private userLive = false;
   private balanceWatched = false;
   private balanceLoaded = false;
-  private balanceLoading: Promise<void> | undefined;
+  /** The balance seed under way; after a gap it answers the assets whose total moved. */
+  private balanceLoading: Promise<Set<string> | undefined> | undefined;
   private readonly orders = new KeyedCache<OrderState>(this.limits.orders);
   /** Orders hash -> keys of the orders changed since its last resolution. */
   private readonly freshOrders = new Map<string, KeyedCache<string>>();
@@ -569,7 +579,8 @@ export class binanceStreams extends StreamHandler<binance> {
 
   /**
    * GET api/v3/account (what fetchBalance reads for spot) seeds the balance; an asset already updated by a newer event
-   * keeps the event's amounts. After a gap (`gap`), a balance that changed meanwhile is published as an update.
+   * keeps the event's amounts. After a gap (`gap`), a balance that changed meanwhile is published as an update, and
+   * the load answers the assets whose total (free + locked) moved, for the catch-up to look for fills.
    */
   private seedBalance(gap = false): void {
     if (!this.balanceWatched || this.balanceLoaded || !this.wsOption('fetchBalanceSnapshot', true)) return;
@@ -581,23 +592,28 @@ export class binanceStreams extends StreamHandler<binance> {
         const time = Number(raw.updateTime ?? 0);
         const ctx = this.exchange.parseContext;
         let changed = false;
+        const moved = new Set<string>();
         for (const b of raw.balances ?? []) {
           const code = ctx.code(b.asset);
           const prev = this.balances.get(code);
+          // Moved in the gap, or by an event since the reconnect (the stream has its fills; one more look is harmless).
+          if (!sameTotal(prev === undefined ? ['0'] : [prev.free, prev.used], [b.free, b.locked])) moved.add(code);
           if (prev !== undefined && prev.time > time) continue;
           if (prev === undefined || prev.free !== b.free || prev.used !== b.locked) changed = true;
           this.balances.set(code, { free: b.free, used: b.locked, time });
         }
         this.balanceLoaded = true;
-        const publish = this.balanceGap && changed;
+        const gap = this.balanceGap;
         this.balanceGap = false;
-        if (publish && this.streams.hasWaiters('balance')) {
+        if (gap && changed && this.streams.hasWaiters('balance')) {
           this.streams.resolve('balance', parseWsBalance(this.balances, raw, time === 0 ? undefined : time));
         }
+        return gap ? moved : undefined;
       } catch (e) {
         this.balanceGap = false;
         this.onError(e);
         this.streams.reject('balance', e);
+        return undefined;
       } finally {
         this.balanceLoading = undefined;
       }
@@ -1159,31 +1175,33 @@ export class binanceStreams extends StreamHandler<binance> {
   /**
    * What the watched streams missed while the user stream was down, published as if it had been streamed: orders by
    * ordersChangedInGap (fetchOpenOrders for the watched symbols or all, fetchOrder for known open orders that are no
-   * longer open), then fills by tradesInGap per symbol (fetchMyTrades needs one): the watched symbols, or with
-   * watchMyTrades() for every symbol, those of the orders that were open or changed. Only streams someone watches
-   * are asked for. A failure is reported and rejects the waiting calls of that stream; the stream goes on.
+   * longer open), then fills by tradesInGap per symbol (fetchMyTrades needs one, see gapFillSymbols), then the orders
+   * those fills name that nothing knew (ordersOfGapFills). Only streams someone watches are asked for. A failure is
+   * reported and rejects the waiting calls of that stream; the stream goes on.
    */
   private async catchUp(downSince: number): Promise<void> {
     const ordersWatched = this.freshOrders.size > 0;
     const tradesWatched = this.myTradeCursors.size > 0;
     if (!ordersWatched && !tradesWatched) return;
     this.catchUps++;
+    // The balance reseed of this reconnect, started just before: the assets it saw move point at markets.
+    const balanceSeed = this.balanceLoading;
     const ex = this.exchange;
+    const orderSymbols = ordersWatched ? watchedSymbols(this.freshOrders.keys(), 'orders') : new Set<string>();
     let changed: Order[] = [];
     if (ordersWatched) {
-      const symbols = watchedSymbols(this.freshOrders.keys(), 'orders');
       const known: Order[] = [];
       for (const state of this.orders.toArray()) {
         const o = state.order as Order | undefined;
-        if (o !== undefined && (symbols === undefined || symbols.has(o.symbol ?? ''))) known.push(o);
+        if (o !== undefined && (orderSymbols === undefined || orderSymbols.has(o.symbol ?? ''))) known.push(o);
       }
       try {
         changed = await ordersChangedInGap({
           known,
           fetchOpenOrders: async () =>
-            symbols === undefined
+            orderSymbols === undefined
               ? ex.fetchOpenOrders()
-              : (await Promise.all([...symbols].map((s) => ex.fetchOpenOrders(s)))).flat(),
+              : (await Promise.all([...orderSymbols].map((s) => ex.fetchOpenOrders(s)))).flat(),
           fetchOrder: async (o) => {
             try {
               return await ex.fetchOrder(o.id, o.symbol);
@@ -1192,55 +1210,136 @@ export class binanceStreams extends StreamHandler<binance> {
               throw e;
             }
           },
+          maxLookups: GAP_LOOKUPS,
         });
       } catch (e) {
         this.catchUpFailed(e, 'orders');
       }
     }
+    if (this.closed) return;
+    const moved = (await balanceSeed) ?? new Set<string>();
+    const symbols = this.gapFillSymbols({
+      changed,
+      orders: ordersWatched ? (orderSymbols ?? 'all') : 'none',
+      trades: tradesWatched ? (watchedSymbols(this.myTradeCursors.keys(), 'mytrades') ?? 'all') : 'none',
+      moved,
+    });
     let trades: Trade[] = [];
-    if (tradesWatched && !this.closed) {
-      let symbols = watchedSymbols(this.myTradeCursors.keys(), 'mytrades');
-      if (symbols === undefined) {
-        symbols = new Set();
-        for (const state of this.orders.toArray()) {
-          const o = state.order as Order | undefined;
-          if (o?.symbol !== undefined && o.status === 'open') symbols.add(o.symbol);
-        }
-        for (const o of changed) if (o.symbol !== undefined) symbols.add(o.symbol);
-      }
-      try {
-        const seen = this.myTrades.toArray();
-        const bySymbol = await Promise.all(
-          [...symbols].map((symbol) =>
-            tradesInGap(
-              seen.filter((t) => t.symbol === symbol),
-              downSince,
-              (since) => ex.fetchMyTrades(symbol, since, MY_TRADES_PAGE),
-              { pageSize: MY_TRADES_PAGE },
-            ),
+    if (symbols.size > 0 && !this.closed) {
+      const seen = this.myTrades.toArray();
+      const bySymbol = await Promise.allSettled(
+        [...symbols].map((symbol) =>
+          tradesInGap(
+            seen.filter((t) => t.symbol === symbol),
+            downSince,
+            (since) => ex.fetchMyTrades(symbol, since, MY_TRADES_PAGE),
+            { pageSize: MY_TRADES_PAGE },
           ),
-        );
-        trades = bySymbol.flat().sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
-      } catch (e) {
-        this.catchUpFailed(e, 'mytrades');
-      }
+        ),
+      );
+      // A symbol that failed loses its fills only (they come with a later catch-up or not at all); it is reported.
+      const failed = bySymbol.find((r) => r.status === 'rejected');
+      if (failed !== undefined) this.catchUpFailed(failed.reason, 'mytrades');
+      trades = bySymbol
+        .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+        .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    }
+    if (ordersWatched && trades.length > 0 && !this.closed) {
+      changed = changed.concat(await this.ordersOfGapFills(trades, changed, orderSymbols));
     }
     if (this.closed) return;
     this.applyCaughtUp(changed, trades);
   }
 
-  /** Gap fills first (their orders gain the fills and fees), then the changed orders; each merges by id. */
+  /**
+   * The symbols whose gap fills are asked for (GET myTrades needs one). Always those watched by name: watchMyTrades
+   * (symbol), and watchOrders(symbol) too (an order placed and filled in the gap is never open, only its fills show
+   * it). Then, at most GAP_LOOKUPS more, in this order: the symbols of caught-up orders that filled more (their fees
+   * and trades come from those fills); with watchMyTrades() for all symbols, those of every changed order and of the
+   * known open ones; with watchOrders() or watchMyTrades() for all symbols, the markets whose base and quote totals
+   * both moved in the balance reseed (a fill moves both; only while watchBalance runs, its reseed is the baseline).
+   */
+  private gapFillSymbols(scope: {
+    changed: readonly Order[];
+    orders: Set<string> | 'all' | 'none';
+    trades: Set<string> | 'all' | 'none';
+    moved: ReadonlySet<string>;
+  }): Set<string> {
+    const named = new Set<string>();
+    for (const watched of [scope.orders, scope.trades])
+      if (watched instanceof Set) for (const s of watched) named.add(s);
+    const more = new Set<string>();
+    const add = (symbol: string | undefined): void => {
+      if (symbol !== undefined && !named.has(symbol) && more.size < GAP_LOOKUPS) more.add(symbol);
+    };
+    for (const o of scope.changed) {
+      const before = this.orders.get(`${o.symbol}:${o.id}`)?.order as Order | undefined;
+      if ((o.filled ?? 0) > (before?.filled ?? 0)) add(o.symbol);
+    }
+    if (scope.trades === 'all') {
+      for (const o of scope.changed) add(o.symbol);
+      const held = this.orders.toArray();
+      for (let i = held.length - 1; i >= 0; i--) {
+        const o = held[i]!.order as Order | undefined;
+        if (o?.status === 'open') add(o.symbol);
+      }
+    }
+    if ((scope.orders === 'all' || scope.trades === 'all') && scope.moved.size > 1) {
+      for (const m of Object.values(this.exchange.markets)) {
+        if (m.spot && scope.moved.has(m.base) && scope.moved.has(m.quote)) add(m.symbol);
+      }
+    }
+    return new Set([...named, ...more]);
+  }
+
+  /**
+   * The orders gap fills name that neither the handler nor the catch-up knows: placed while the socket was down and
+   * filled, or cancelled after some fills, they were never open to fetchOpenOrders. Fetched by id, newest fill first,
+   * at most GAP_LOOKUPS, on the symbols watchOrders covers; a failed lookup is skipped (as reconcile skips one).
+   */
+  private async ordersOfGapFills(
+    trades: readonly Trade[],
+    changed: readonly Order[],
+    symbols: Set<string> | undefined,
+  ): Promise<Order[]> {
+    const found = new Set(changed.map((o) => `${o.symbol}:${o.id}`));
+    const wanted = new Map<string, { id: string; symbol: string }>();
+    for (let i = trades.length - 1; i >= 0 && wanted.size < GAP_LOOKUPS; i--) {
+      const { symbol, order } = trades[i]!;
+      if (symbol === undefined || order === undefined || (symbols !== undefined && !symbols.has(symbol))) continue;
+      const key = `${symbol}:${order}`;
+      if (!found.has(key) && this.orders.get(key) === undefined) wanted.set(key, { id: order, symbol });
+    }
+    const looked = await Promise.all(
+      [...wanted.values()].map(({ id, symbol }) => this.exchange.fetchOrder(id, symbol).catch(() => undefined)),
+    );
+    return looked.filter((o) => o !== undefined);
+  }
+
+  /**
+   * Gap fills first (their orders gain the fills and fees; an order the cache does not hold yet gets them as it is
+   * added), then the changed orders; each merges by id. An order's fees are summed from its fills only when those
+   * cover all it filled: a partial sum would understate them.
+   */
   private applyCaughtUp(changed: Order[], trades: Trade[]): void {
     const ctx = this.exchange.parseContext;
+    const newcomers = new Map<string, OrderState>();
+    for (const o of changed) {
+      const key = `${o.symbol}:${o.id}`;
+      if (o.symbol !== undefined && this.orders.get(key) === undefined) {
+        newcomers.set(key, { order: o, fills: [], trades: [] });
+      }
+    }
     const tradeSymbols = new Set<string>();
     for (const trade of trades) {
       const symbol = trade.symbol;
       if (symbol === undefined || trade.id === undefined || !this.newTrade(symbol, trade.id, trade.order)) continue;
-      const state = trade.order === undefined ? undefined : this.orders.get(`${symbol}:${trade.order}`);
+      const key = `${symbol}:${trade.order}`;
+      const state = trade.order === undefined ? undefined : (this.orders.get(key) ?? newcomers.get(key));
       if (state !== undefined) {
         state.fills.push(fillOfTrade(trade.info as RawTrade));
         state.trades.push(trade);
-        trade.type ??= state.order.type;
+        trade.type ??= (state.order as Order | undefined)?.type;
       }
       this.myTrades.push(trade);
       tradeSymbols.add(symbol);
@@ -1250,15 +1349,16 @@ export class binanceStreams extends StreamHandler<binance> {
       const symbol = now.symbol;
       if (symbol === undefined) continue;
       const key = `${symbol}:${now.id}`;
-      const state = this.orders.get(key) ?? { order: undefined as unknown as Order, fills: [], trades: [] };
+      const held = this.orders.get(key);
+      const state = held ?? newcomers.get(key)!;
       let order = now;
-      if (state.fills.length > 0) {
+      if (state.fills.length > 0 && fillsCover(state.fills, now)) {
         // The REST order with the fills known for it: fees summed as a streamed order's are.
         order = parseOrder({ ...(now.info as RawOrder), fills: state.fills }, ctx, this.exchange.markets[symbol]);
         order.info = now.info;
       }
       order.trades = state.trades.slice();
-      const before = state.order as Order | undefined;
+      const before = held?.order as Order | undefined;
       // A report streamed meanwhile may already say as much, or more (REST can lag the stream).
       if (before !== undefined && orderProgress(before, order) <= 0) continue;
       state.order = order;
@@ -1497,4 +1597,33 @@ function orderProgress(current: Order, next: Order): -1 | 0 | 1 {
   const now = next.filled ?? 0;
   if (before !== now) return now > before ? 1 : -1;
   return sameState(current, next) ? 0 : 1;
+}
+
+/** Two amounts (free + locked) are the same total; an amount that is not a decimal counts as moved. */
+function sameTotal(a: readonly string[], b: readonly string[]): boolean {
+  const sum = (parts: readonly string[]): string | undefined => {
+    let total = '0';
+    for (const p of parts) {
+      const d = toDecimal(p);
+      if (d === undefined) return undefined;
+      total = dAdd(total, d);
+    }
+    return total;
+  };
+  const x = sum(a);
+  const y = sum(b);
+  return x !== undefined && y !== undefined && dEq(x, y);
+}
+
+/** The fills add up to all the order filled (its executedQty): fees summed from them are the order's. */
+function fillsCover(fills: readonly RawFill[], order: Order): boolean {
+  const filled = toDecimal((order.info as RawOrder | undefined)?.executedQty);
+  if (filled === undefined) return false;
+  let sum = '0';
+  for (const f of fills) {
+    const qty = toDecimal(f.qty);
+    if (qty === undefined) return false;
+    sum = dAdd(sum, qty);
+  }
+  return !dLt(sum, filled);
 }
