@@ -45,6 +45,14 @@ import {
 export type Side = 'buy' | 'sell';
 export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'PO';
 export type EngineOrderStatus = 'open' | 'closed' | 'canceled' | 'expired';
+/**
+ * What fires a trigger order: a plain trigger (CCXT's triggerPrice / stopPrice, direction given or inferred), a
+ * stop-loss (a sell fires when the price falls to it, a buy when it rises to it), a take-profit (the opposite), or a
+ * trailing stop (a stop-loss whose price follows the best price seen since placement).
+ */
+export type TriggerKind = 'trigger' | 'stopLoss' | 'takeProfit' | 'trailing';
+/** 'above': fires when the last price is at or above the trigger price; 'below': at or below it. */
+export type TriggerDirection = 'above' | 'below';
 /** A price level: [price, amount] as decimal strings. */
 export type Level = [string, string];
 
@@ -87,6 +95,35 @@ export interface EngineOrder {
   /** Arrival sequence: time priority between orders at one price. */
   seq: number;
   trades: string[];
+  /** Set on trigger orders: while `triggeredAt` is undefined the order waits off the book. */
+  trigger?: EngineTrigger | undefined;
+}
+
+export interface EngineTrigger {
+  kind: TriggerKind;
+  direction: TriggerDirection;
+  /** The price that fires it (a trailing stop's moves with the best price seen). */
+  price: string;
+  /** Trailing stops: the distance in quote currency, or in percent of the best price (5 = 5%). */
+  trailingAmount?: string | undefined;
+  trailingPercent?: string | undefined;
+  /** Trailing stops: the best price seen since placement (the highest for a sell, the lowest for a buy). */
+  extreme?: string | undefined;
+  /** When it fired and the last price that fired it; undefined while it waits. */
+  triggeredAt?: number | undefined;
+  triggeredBy?: string | undefined;
+}
+
+/** The trigger of an order request (see TriggerKind). */
+export interface TriggerRequest {
+  kind: TriggerKind;
+  /** trigger, stopLoss, takeProfit: the price that fires it. */
+  price?: string | undefined;
+  /** trigger only; inferred from the last price when absent (a price above it fires on the way up). */
+  direction?: TriggerDirection | undefined;
+  /** trailing: one of the two. */
+  trailingAmount?: string | undefined;
+  trailingPercent?: string | undefined;
 }
 
 export interface EngineTrade {
@@ -161,6 +198,10 @@ export interface OrderRequest {
   timeInForce?: TimeInForce | undefined;
   postOnly?: boolean | undefined;
   clientOrderId?: string | undefined;
+  /** Makes it a trigger order: it waits off the book, holding its funds, until the last price reaches it. */
+  trigger?: TriggerRequest | undefined;
+  /** The market's last price when the engine has seen none (direction inference, trailing start). */
+  lastPrice?: string | undefined;
 }
 
 export interface PlaceResult {
@@ -185,6 +226,11 @@ export interface EngineOptions {
   now?: () => number;
   /** Public executions kept per market for the tape (default 1000). */
   tapeLimit?: number;
+  /**
+   * A market buy trigger order by amount holds amount x trigger price x (1 + this) of quote (default '0.05'): the
+   * most it can spend once triggered.
+   */
+  triggerBuyMargin?: string;
 }
 
 interface SourceState {
@@ -213,6 +259,12 @@ interface Plan {
   selfMatched: EngineOrder[];
 }
 
+interface TradedPrice {
+  symbol: string;
+  price: string;
+  timestamp: number;
+}
+
 const ZERO = '0';
 const isPos = (x: string): boolean => dCmp(x, ZERO) > 0;
 const SEEN_LIMIT = 5000;
@@ -237,11 +289,25 @@ export class MatchingEngine {
   private initialBalance: Record<string, string>;
   private readonly now: () => number;
   private readonly tapeLimit: number;
+  private readonly triggerBuyMargin: string;
+  /** Trigger orders waiting to fire, per market, in arrival order. */
+  private readonly waiting = new Map<string, EngineOrder[]>();
+  /** The last traded price per market (source trades and paper fills), with its time. */
+  private readonly lasts = new Map<string, TradedPrice>();
+  /** Prices traded during the current operation, for the trigger orders (settle()). */
+  private prices: TradedPrice[] = [];
+  /** Counts changes of balances, orders and fills (what the state file holds). */
+  revision = 0;
 
   constructor(options: EngineOptions = {}) {
     this.now = options.now ?? Date.now;
     this.initialBalance = normalizeBalances(options.initialBalance ?? {});
     this.tapeLimit = options.tapeLimit ?? 1000;
+    const margin = toDecimal(options.triggerBuyMargin ?? '0.05');
+    if (margin === undefined || dCmp(margin, ZERO) < 0) {
+      throw new InvalidOrder(`paper triggerBuyMargin must be a non-negative number, got ${options.triggerBuyMargin}`);
+    }
+    this.triggerBuyMargin = margin;
     for (const m of options.markets ?? []) this.addMarket(m);
   }
 
@@ -366,13 +432,17 @@ export class MatchingEngine {
     return this.tapes.get(symbol) ?? [];
   }
 
-  /** Whether any order rests on the market (the source must then be followed for fills). */
+  /**
+   * Whether any order rests on the market or waits for a trigger there (the source must then be followed for fills
+   * and prices).
+   */
   hasResting(symbol?: string): boolean {
-    if (symbol !== undefined) {
-      const b = this.books.get(symbol);
-      return b !== undefined && b.bids.length + b.asks.length > 0;
-    }
-    for (const b of this.books.values()) if (b.bids.length + b.asks.length > 0) return true;
+    const has = (s: string): boolean => {
+      const b = this.books.get(s);
+      return (b !== undefined && b.bids.length + b.asks.length > 0) || (this.waiting.get(s)?.length ?? 0) > 0;
+    };
+    if (symbol !== undefined) return has(symbol);
+    for (const s of this.markets.keys()) if (has(s)) return true;
     return false;
   }
 
@@ -428,36 +498,8 @@ export class MatchingEngine {
         throw new DuplicateOrderId(`paper clientOrderId ${req.clientOrderId} is already used by open order ${dup.id}`);
       }
     }
-
-    // 1. work out the matches, changing nothing
-    const plan = this.plan(market, req.account, side, price, amount, quoteAmount);
-    if (postOnly && (plan.fills.length > 0 || plan.selfMatched.length > 0)) {
-      throw new OrderImmediatelyFillable(
-        `paper post-only ${side} order at ${price} would take liquidity on ${market.symbol}`,
-        { exchange: 'paper' },
-      );
-    }
-    // 2. funds, before anything changes
     const payCode = side === 'buy' ? market.quote : market.base;
-    const need =
-      side === 'sell'
-        ? amount!
-        : quoteAmount !== undefined
-          ? quoteAmount
-          : type === 'market'
-            ? plan.cost
-            : dMul(price!, amount!);
-    const free = this.account(req.account).get(payCode)?.free ?? ZERO;
-    if (dCmp(free, need) < 0) {
-      throw new InsufficientFunds(`paper ${req.account} needs ${need} ${payCode} for this order and has ${free} free`, {
-        exchange: 'paper',
-      });
-    }
-    const fok = tif === 'FOK' && (amount === undefined || dCmp(plan.filled, amount) < 0);
-
-    // 3. apply
-    const now = this.now();
-    const order: EngineOrder = {
+    const fresh = (now: number, status: EngineOrderStatus): EngineOrder => ({
       id: String(this.nextOrderId++),
       clientOrderId: req.clientOrderId,
       account: req.account,
@@ -474,47 +516,257 @@ export class MatchingEngine {
       reserved: ZERO,
       fee: ZERO,
       feeCurrency: side === 'buy' ? market.base : market.quote,
-      status: 'open',
+      status,
       timestamp: now,
       lastTradeTimestamp: undefined,
       lastUpdateTimestamp: now,
       seq: ++this.seq,
       trades: [],
-    };
+    });
+
+    if (req.trigger !== undefined) {
+      if (postOnly) throw new InvalidOrder('paper trigger orders cannot be post-only', { exchange: 'paper' });
+      const trigger = this.newTrigger(market.symbol, side, req.trigger, req.lastPrice);
+      // the hold: what the order will need once triggered, so that it never fails for lack of funds
+      const hold =
+        side === 'sell'
+          ? amount!
+          : quoteAmount !== undefined
+            ? quoteAmount
+            : type === 'limit'
+              ? dMul(price!, amount!)
+              : dMul(dMul(amount!, trigger.price), dAdd('1', this.triggerBuyMargin));
+      this.requireFree(req.account, payCode, hold);
+      const order = fresh(this.now(), 'open');
+      order.trigger = trigger;
+      const wallet = this.wallet(req.account, payCode);
+      wallet.free = dSub(wallet.free, hold);
+      wallet.used = dAdd(wallet.used, hold);
+      order.reserved = hold;
+      this.orders.set(order.id, order);
+      this.waitingOn(market.symbol).push(order);
+      this.emit({ type: 'order', order });
+      this.emit({ type: 'balance', account: req.account });
+      this.flush();
+      return { order, trades: [] };
+    }
+
+    // 1. work out the matches, changing nothing
+    const plan = this.plan(market, req.account, side, price, amount, quoteAmount);
+    if (postOnly && (plan.fills.length > 0 || plan.selfMatched.length > 0)) {
+      throw new OrderImmediatelyFillable(
+        `paper post-only ${side} order at ${price} would take liquidity on ${market.symbol}`,
+        { exchange: 'paper' },
+      );
+    }
+    // 2. funds, before anything changes
+    const need =
+      side === 'sell'
+        ? amount!
+        : quoteAmount !== undefined
+          ? quoteAmount
+          : type === 'market'
+            ? plan.cost
+            : dMul(price!, amount!);
+    this.requireFree(req.account, payCode, need);
+
+    // 3. apply
+    const order = fresh(this.now(), 'open');
     this.orders.set(order.id, order);
     const trades: EngineTrade[] = [];
     try {
-      if (!fok) {
-        for (const maker of plan.selfMatched) this.close(maker, 'expired', now);
-        for (const f of plan.fills) {
-          trades.push(this.takerFill(order, market, f, now));
-          if (f.maker !== undefined) this.makerFill(f.maker, market, f.price, f.amount, now, 'order');
-          else this.consume(market.symbol, side === 'buy' ? 'asks' : 'bids', f.level!, f.amount);
-          this.print(market.symbol, side, f.price, f.amount, now);
-        }
-      }
-      if (order.quoteAmount !== undefined) order.amount = order.filled;
-      const remaining = dSub(order.amount, order.filled);
-      if (!isPos(remaining) && !fok && isPos(order.filled)) {
-        order.status = 'closed';
-      } else if (type === 'limit' && (tif === 'GTC' || tif === 'PO')) {
-        const wallet = this.wallet(req.account, payCode);
-        const hold = side === 'buy' ? dMul(price!, remaining) : remaining;
-        wallet.free = dSub(wallet.free, hold);
-        wallet.used = dAdd(wallet.used, hold);
-        order.reserved = hold;
-        this.insert(order);
-        this.emit({ type: 'book', symbol: market.symbol });
-      } else {
-        order.status = 'canceled';
-      }
-      this.emit({ type: 'order', order });
-      this.emit({ type: 'balance', account: req.account });
-      if (plan.fills.length > 0 && !fok) this.emit({ type: 'book', symbol: market.symbol });
+      trades.push(...this.execute(order, market, plan, order.timestamp));
+      trades.push(...this.settle());
     } finally {
       this.flush();
     }
     return { order, trades };
+  }
+
+  private requireFree(account: string, code: string, need: string): void {
+    const free = this.account(account).get(code)?.free ?? ZERO;
+    if (dCmp(free, need) < 0) {
+      throw new InsufficientFunds(`paper ${account} needs ${need} ${code} for this order and has ${free} free`, {
+        exchange: 'paper',
+      });
+    }
+  }
+
+  /**
+   * Applies a planned order: its fills, then the remainder rests (GTC and post-only limit orders, holding what it
+   * needs) or is canceled (market, IOC; FOK without a complete fill has no fill at all).
+   */
+  private execute(order: EngineOrder, market: EngineMarket, plan: Plan, now: number): EngineTrade[] {
+    const fok = order.timeInForce === 'FOK' && (order.quoteAmount !== undefined || dCmp(plan.filled, order.amount) < 0);
+    const trades: EngineTrade[] = [];
+    if (!fok) {
+      for (const maker of plan.selfMatched) this.close(maker, 'expired', now);
+      for (const f of plan.fills) {
+        trades.push(this.takerFill(order, market, f, now));
+        if (f.maker !== undefined) this.makerFill(f.maker, market, f.price, f.amount, now, 'order');
+        else this.consume(market.symbol, order.side === 'buy' ? 'asks' : 'bids', f.level!, f.amount);
+        this.print(market.symbol, order.side, f.price, f.amount, now);
+      }
+    }
+    if (order.quoteAmount !== undefined) order.amount = order.filled;
+    const remaining = dSub(order.amount, order.filled);
+    if (!isPos(remaining) && !fok && isPos(order.filled)) {
+      order.status = 'closed';
+    } else if (order.type === 'limit' && (order.timeInForce === 'GTC' || order.timeInForce === 'PO')) {
+      const wallet = this.wallet(order.account, order.side === 'buy' ? market.quote : market.base);
+      const hold = order.side === 'buy' ? dMul(order.price!, remaining) : remaining;
+      wallet.free = dSub(wallet.free, hold);
+      wallet.used = dAdd(wallet.used, hold);
+      order.reserved = hold;
+      this.insert(order);
+      this.emit({ type: 'book', symbol: market.symbol });
+    } else {
+      order.status = 'canceled';
+    }
+    this.emit({ type: 'order', order });
+    this.emit({ type: 'balance', account: order.account });
+    if (plan.fills.length > 0 && !fok) this.emit({ type: 'book', symbol: market.symbol });
+    return trades;
+  }
+
+  // ---- trigger orders ----
+  /** The trigger of a new order, refused when the last price already reached it (as Binance does). */
+  private newTrigger(symbol: string, side: Side, t: TriggerRequest, given: string | undefined): EngineTrigger {
+    const last = this.lastPrice(symbol) ?? (given === undefined ? undefined : positive('last price', given));
+    if (t.kind === 'trailing') {
+      const trailingAmount = t.trailingAmount === undefined ? undefined : positive('trailingAmount', t.trailingAmount);
+      const trailingPercent =
+        t.trailingPercent === undefined ? undefined : positive('trailingPercent', t.trailingPercent);
+      if ((trailingAmount === undefined) === (trailingPercent === undefined)) {
+        throw new InvalidOrder('paper trailing orders need one of trailingAmount or trailingPercent', {
+          exchange: 'paper',
+        });
+      }
+      if (last === undefined) {
+        throw new InvalidOrder(`paper knows no last price of ${symbol} to start a trailing order from`, {
+          exchange: 'paper',
+        });
+      }
+      const trigger: EngineTrigger = {
+        kind: 'trailing',
+        direction: side === 'sell' ? 'below' : 'above',
+        price: last,
+        trailingAmount,
+        trailingPercent,
+        extreme: last,
+      };
+      trigger.price = trailingPrice(trigger, side);
+      if (!isPos(trigger.price)) {
+        throw new InvalidOrder(`paper trailing distance is larger than the last price ${last}`, { exchange: 'paper' });
+      }
+      return trigger;
+    }
+    const price = positive('trigger price', t.price);
+    let direction: TriggerDirection | undefined =
+      t.kind === 'stopLoss'
+        ? side === 'sell'
+          ? 'below'
+          : 'above'
+        : t.kind === 'takeProfit'
+          ? side === 'sell'
+            ? 'above'
+            : 'below'
+          : t.direction;
+    if (direction === undefined) {
+      if (last === undefined) {
+        throw new InvalidOrder(`paper knows no last price of ${symbol}: give the trigger order a triggerDirection`, {
+          exchange: 'paper',
+        });
+      }
+      direction = dCmp(price, last) >= 0 ? 'above' : 'below';
+    }
+    if (last !== undefined && reached(direction, price, last)) {
+      throw new OrderImmediatelyFillable(
+        `paper ${symbol} order would trigger immediately: the last price ${last} is at or ${direction} ${price}`,
+        { exchange: 'paper' },
+      );
+    }
+    return { kind: t.kind, direction, price };
+  }
+
+  private waitingOn(symbol: string): EngineOrder[] {
+    let list = this.waiting.get(symbol);
+    if (list === undefined) {
+      list = [];
+      this.waiting.set(symbol, list);
+    }
+    return list;
+  }
+
+  private isWaiting(o: EngineOrder): boolean {
+    return o.status === 'open' && o.trigger !== undefined && o.trigger.triggeredAt === undefined;
+  }
+
+  /** The last trade price the engine has seen on the market (source trades and paper fills). */
+  lastPrice(symbol: string): string | undefined {
+    return this.lasts.get(symbol)?.price;
+  }
+
+  /**
+   * Works through the prices traded since the last call, in order: each one is the market's last price then, trails
+   * trailing stops and fires the trigger orders it reaches (placed no later than it traded). A fired order's own
+   * fills are traded prices too, so stops can cascade. Returns the fills of the fired orders.
+   */
+  private settle(): EngineTrade[] {
+    const out: EngineTrade[] = [];
+    for (let i = 0; i < this.prices.length; i++) {
+      const p = this.prices[i]!;
+      const last = this.lasts.get(p.symbol);
+      if (last === undefined || p.timestamp >= last.timestamp) this.lasts.set(p.symbol, p);
+      const list = this.waiting.get(p.symbol);
+      if (list === undefined || list.length === 0) continue;
+      for (const order of [...list]) {
+        if (!this.isWaiting(order) || order.timestamp > p.timestamp) continue;
+        const t = order.trigger!;
+        if (t.kind === 'trailing') this.trail(order, t, p.price);
+        if (reached(t.direction, t.price, p.price)) out.push(...this.fire(order, t, p.price, p.timestamp));
+      }
+    }
+    this.prices = [];
+    return out;
+  }
+
+  private trail(order: EngineOrder, t: EngineTrigger, price: string): void {
+    const better = order.side === 'sell' ? dCmp(price, t.extreme!) > 0 : dCmp(price, t.extreme!) < 0;
+    if (!better) return;
+    t.extreme = price;
+    t.price = trailingPrice(t, order.side);
+    this.revision++;
+  }
+
+  /**
+   * A trigger order whose price was reached: its hold is released and it is matched like a new order arriving now
+   * (a market order takes the book; a limit order takes what crosses and rests with the rest). A market buy by
+   * amount spends at most what it held.
+   */
+  private fire(order: EngineOrder, t: EngineTrigger, price: string, now: number): EngineTrade[] {
+    const market = this.market(order.symbol);
+    t.triggeredAt = now;
+    t.triggeredBy = price;
+    const list = this.waitingOn(order.symbol);
+    list.splice(list.indexOf(order), 1);
+    const held = order.reserved;
+    const w = this.wallet(order.account, order.side === 'buy' ? market.quote : market.base);
+    w.used = dSub(w.used, held);
+    w.free = dAdd(w.free, held);
+    order.reserved = ZERO;
+    order.seq = ++this.seq;
+    order.lastUpdateTimestamp = now;
+    const byAmountMarketBuy = order.type === 'market' && order.side === 'buy' && order.quoteAmount === undefined;
+    const plan = this.plan(
+      market,
+      order.account,
+      order.side,
+      order.price,
+      order.quoteAmount === undefined ? order.amount : undefined,
+      order.quoteAmount ?? (byAmountMarketBuy ? held : undefined),
+    );
+    return this.execute(order, market, plan, now);
   }
 
   /** Matches an incoming order would make, best price first, without changing anything. */
@@ -565,11 +817,10 @@ export class MatchingEngine {
         continue;
       }
       const available = useLevel ? levelLeft! : dSub(maker!.amount, maker!.filled);
-      let q: string;
-      if (amount !== undefined) q = dMin(available, dSub(amount, filled));
-      else {
-        const affordable = truncate(dDiv(dSub(budget!, cost), price, 18), market.step);
-        q = dMin(available, affordable);
+      let q = available;
+      if (amount !== undefined) q = dMin(q, dSub(amount, filled));
+      if (budget !== undefined) {
+        q = dMin(q, truncate(dDiv(dSub(budget, cost), price, 18), market.step));
         if (!isPos(q)) break;
       }
       fills.push({ price, amount: q, maker: useLevel ? undefined : maker, level: useLevel ? price : undefined });
@@ -707,6 +958,7 @@ export class MatchingEngine {
     };
     tape.push(execution);
     if (tape.length > this.tapeLimit) tape.splice(0, tape.length - this.tapeLimit);
+    this.prices.push({ symbol, price, timestamp: now });
     this.emit({ type: 'execution', execution });
   }
 
@@ -741,9 +993,13 @@ export class MatchingEngine {
     return out;
   }
 
-  /** Takes an open order off the book and releases what it holds. */
+  /** Takes an open order off the book (or a waiting trigger order off its list) and releases what it holds. */
   private close(order: EngineOrder, status: 'canceled' | 'expired', now: number): void {
     const market = this.market(order.symbol);
+    if (this.isWaiting(order)) {
+      const list = this.waitingOn(order.symbol);
+      list.splice(list.indexOf(order), 1);
+    }
     const w = this.wallet(order.account, order.side === 'buy' ? market.quote : market.base);
     w.used = dSub(w.used, order.reserved);
     w.free = dAdd(w.free, order.reserved);
@@ -822,6 +1078,7 @@ export class MatchingEngine {
     try {
       out.push(...this.crossResting(symbol, 'buy'), ...this.crossResting(symbol, 'sell'));
       this.emit({ type: 'book', symbol });
+      out.push(...this.settle());
     } finally {
       this.flush();
     }
@@ -880,7 +1137,7 @@ export class MatchingEngine {
         if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
         const price = toDecimal(t.price);
         let left = toDecimal(t.amount);
-        if (price === undefined || left === undefined || !isPos(left)) continue;
+        if (price === undefined || left === undefined || !isPos(left) || !isPos(price)) continue;
         for (const side of ['buy', 'sell'] as const) {
           // a sell aggressor reaches bids, a buy aggressor asks
           if (t.side !== undefined && t.side === side) continue;
@@ -896,6 +1153,9 @@ export class MatchingEngine {
             this.print(symbol, side === 'buy' ? 'sell' : 'buy', order.price!, q, t.timestamp);
           }
         }
+        // the trade is the market's last price now: trigger orders it reaches fire before the next trade
+        this.prices.push({ symbol, price, timestamp: t.timestamp });
+        out.push(...this.settle());
       }
       if (out.length > 0) this.emit({ type: 'book', symbol });
     } finally {
@@ -906,6 +1166,7 @@ export class MatchingEngine {
 
   // ---- events ----
   private emit(e: EngineEvent): void {
+    if (e.type === 'order' || e.type === 'trade' || e.type === 'balance') this.revision++;
     this.pending.push(e);
   }
 
@@ -939,7 +1200,7 @@ export class MatchingEngine {
       nextTradeId: this.nextTradeId,
       seq: this.seq,
       accounts,
-      orders: [...this.orders.values()].map((o) => ({ ...o, trades: [...o.trades] })),
+      orders: [...this.orders.values()].map(copyOrder),
       trades: this.trades.map((t) => ({ ...t })),
     };
   }
@@ -958,6 +1219,9 @@ export class MatchingEngine {
     }
     this.accounts.clear();
     this.orders.clear();
+    this.waiting.clear();
+    this.lasts.clear();
+    this.prices = [];
     this.trades.length = 0;
     this.tradesById.clear();
     for (const b of this.books.values()) {
@@ -970,13 +1234,15 @@ export class MatchingEngine {
       this.accounts.set(id, m);
     }
     for (const o of state.orders) {
-      const order: EngineOrder = { ...o, trades: [...o.trades] };
+      const order = copyOrder(o);
       this.orders.set(order.id, order);
-      if (order.status === 'open') {
+      if (this.isWaiting(order)) this.waitingOn(order.symbol).push(order);
+      else if (order.status === 'open') {
         if (!this.books.has(order.symbol)) this.books.set(order.symbol, { bids: [], asks: [] });
         this.insert(order);
       }
     }
+    for (const list of this.waiting.values()) list.sort((a, b) => a.seq - b.seq);
     for (const t of state.trades) {
       const trade = { ...t };
       this.trades.push(trade);
@@ -1007,16 +1273,33 @@ export class MatchingEngine {
         continue;
       }
       const code = o.side === 'buy' ? market.quote : market.base;
+      const key = `${o.account}\u0000${code}`;
+      held.set(key, dAdd(held.get(key) ?? ZERO, o.reserved));
+      const book = this.books.get(o.symbol);
+      const onBook = book !== undefined && (o.side === 'buy' ? book.bids : book.asks).includes(o);
+      if (this.isWaiting(o)) {
+        // holds what it will need once triggered: a market buy by amount what was worked out at placement
+        const need =
+          o.side === 'sell'
+            ? o.amount
+            : o.quoteAmount !== undefined
+              ? o.quoteAmount
+              : o.type === 'limit'
+                ? dMul(o.price!, o.amount)
+                : undefined;
+        if (need !== undefined ? dCmp(need, o.reserved) !== 0 : !isPos(o.reserved)) {
+          problems.push(`trigger order ${o.id} holds ${o.reserved}, it needs ${need ?? 'a positive amount'}`);
+        }
+        if (!dIsZero(o.filled)) problems.push(`trigger order ${o.id} has fills before it fired`);
+        if (onBook) problems.push(`trigger order ${o.id} is on the book before it fired`);
+        if (!(this.waiting.get(o.symbol) ?? []).includes(o)) problems.push(`trigger order ${o.id} is not waiting`);
+        continue;
+      }
       const remaining = dSub(o.amount, o.filled);
       const need = o.side === 'buy' ? dMul(o.price!, remaining) : remaining;
       if (dCmp(need, o.reserved) !== 0) problems.push(`order ${o.id} holds ${o.reserved}, its remainder needs ${need}`);
       if (!isPos(remaining)) problems.push(`order ${o.id} is open with nothing remaining`);
-      const key = `${o.account}\u0000${code}`;
-      held.set(key, dAdd(held.get(key) ?? ZERO, o.reserved));
-      const book = this.books.get(o.symbol);
-      if (book === undefined || !(o.side === 'buy' ? book.bids : book.asks).includes(o)) {
-        problems.push(`open order ${o.id} is not on the book`);
-      }
+      if (!onBook) problems.push(`open order ${o.id} is not on the book`);
     }
     for (const [id, acct] of this.accounts) {
       for (const [code, w] of acct) {
@@ -1040,6 +1323,25 @@ export class MatchingEngine {
     }
     return problems;
   }
+}
+
+function copyOrder(o: EngineOrder): EngineOrder {
+  const { trigger, ...rest } = o;
+  return trigger === undefined
+    ? { ...rest, trades: [...o.trades] }
+    : { ...rest, trades: [...o.trades], trigger: { ...trigger } };
+}
+
+/** Whether the last price `last` reaches a trigger at `price` firing `direction`. */
+function reached(direction: TriggerDirection, price: string, last: string): boolean {
+  return direction === 'above' ? dCmp(last, price) >= 0 : dCmp(last, price) <= 0;
+}
+
+/** A trailing stop's price: the best price seen less (sells) or plus (buys) the distance. */
+function trailingPrice(t: EngineTrigger, side: Side): string {
+  const extreme = t.extreme!;
+  const distance = t.trailingAmount ?? dMul(extreme, dMul(t.trailingPercent!, '0.01'));
+  return side === 'sell' ? dSub(extreme, distance) : dAdd(extreme, distance);
 }
 
 function positive(name: string, value: string | undefined): string {

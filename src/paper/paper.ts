@@ -38,6 +38,8 @@ import {
   type EngineTrade,
   type Execution,
   type TimeInForce,
+  type TriggerDirection,
+  type TriggerRequest,
 } from './engine.js';
 import {
   EmbeddedSource,
@@ -81,7 +83,14 @@ export type PaperEvent =
 const DEFAULT_BALANCE: Record<string, string> = { BTC: '4', ETH: '50', USDT: '240000' };
 const DEFAULT_FEE = '0.001';
 const TIME_IN_FORCE = new Set(['GTC', 'IOC', 'FOK', 'PO']);
-const TRIGGER_PARAMS = ['triggerPrice', 'stopPrice', 'stopLossPrice', 'takeProfitPrice', 'trailingAmount'];
+const DIRECTIONS: Record<string, TriggerDirection> = {
+  above: 'above',
+  up: 'above',
+  ascending: 'above',
+  below: 'below',
+  down: 'below',
+  descending: 'below',
+};
 const SEEN_LIMIT = 5000;
 
 function isSource(x: unknown): x is MarketDataSource {
@@ -114,7 +123,9 @@ export class paper extends Exchange {
     this.#config = config;
   }
 
-  private setting<T>(key: keyof PaperOptions | 'refreshMs' | 'pollInterval' | 'speed'): T | undefined {
+  private setting<T>(
+    key: keyof PaperOptions | 'refreshMs' | 'pollInterval' | 'speed' | 'triggerBuyMargin',
+  ): T | undefined {
     const top = (this.#config as Dict)[key];
     return (top !== undefined ? top : this.options[key]) as T | undefined;
   }
@@ -186,7 +197,12 @@ export class paper extends Exchange {
 
   private async setup(): Promise<MatchingEngine> {
     await this.loadMarkets();
-    const engine = new MatchingEngine({ now: () => this.now(), initialBalance: this.initialBalance() });
+    const margin = this.setting<number | string>('triggerBuyMargin');
+    const engine = new MatchingEngine({
+      now: () => this.now(),
+      initialBalance: this.initialBalance(),
+      ...(margin === undefined ? {} : { triggerBuyMargin: toDecimal(margin) ?? String(margin) }),
+    });
     for (const m of Object.values(this.markets)) engine.addMarket(this.engineMarket(m));
     const file = this.stateFile;
     if (file !== undefined) {
@@ -292,13 +308,14 @@ export class paper extends Exchange {
   }
 
   private applyBook(engine: MatchingEngine, symbol: string, book: OrderBook): void {
-    const fills = engine.setSourceBook(symbol, {
+    const before = engine.revision;
+    engine.setSourceBook(symbol, {
       bids: levelsOf(book.bids),
       asks: levelsOf(book.asks),
       timestamp: book.timestamp,
       key: book.nonce ?? book.timestamp,
     });
-    if (fills.length > 0) this.saveInBackground();
+    if (engine.revision !== before) this.saveInBackground();
   }
 
   /** Source trades not seen before: told to watchers, and used to fill resting orders. */
@@ -317,7 +334,8 @@ export class paper extends Exchange {
       fresh.push(t);
     }
     if (fresh.length === 0) return fresh;
-    const fills = engine.sourceTrades(
+    const before = engine.revision;
+    engine.sourceTrades(
       symbol,
       fresh
         .filter((t) => t.price !== undefined && t.amount !== undefined && t.timestamp !== undefined)
@@ -330,7 +348,7 @@ export class paper extends Exchange {
         })),
     );
     this.emit({ type: 'trades', symbol, trades: fresh });
-    if (fills.length > 0) this.saveInBackground();
+    if (engine.revision !== before) this.saveInBackground();
     return fresh;
   }
 
@@ -419,13 +437,17 @@ export class paper extends Exchange {
         postOnly: o.postOnly,
         side: o.side,
         price: o.price,
-        amount: o.amount,
+        // a market buy by cost knows its amount once it has filled
+        amount: o.quoteAmount !== undefined && o.status === 'open' ? undefined : o.amount,
         filled: o.filled,
         remaining: o.status === 'closed' ? '0' : undefined,
         cost: o.cost,
+        triggerPrice: o.trigger?.price,
+        stopLossPrice: o.trigger?.kind === 'stopLoss' ? o.trigger.price : undefined,
+        takeProfitPrice: o.trigger?.kind === 'takeProfit' ? o.trigger.price : undefined,
         trades,
         fee: { cost: o.fee, currency: o.feeCurrency },
-        info: { ...o, trades: [...o.trades] },
+        info: { ...o, trades: [...o.trades], ...(o.trigger === undefined ? {} : { trigger: { ...o.trigger } }) },
       },
       this.markets[o.symbol],
     );
@@ -587,9 +609,7 @@ export class paper extends Exchange {
     if (type !== 'limit' && type !== 'market') {
       throw new InvalidOrder(`${this.id} supports limit and market orders, not ${type}`, { exchange: this.id });
     }
-    for (const key of TRIGGER_PARAMS) {
-      if (params[key] !== undefined) throw new NotSupported(`${this.id} does not simulate ${key} orders yet`);
-    }
+    const trigger = this.triggerOf(market.symbol, params);
     const tifParam = params['timeInForce'];
     if (tifParam !== undefined && (typeof tifParam !== 'string' || !TIME_IN_FORCE.has(tifParam.toUpperCase()))) {
       throw new InvalidOrder(`${this.id} timeInForce must be GTC, IOC, FOK or PO, got ${String(tifParam)}`, {
@@ -600,6 +620,9 @@ export class paper extends Exchange {
     const postOnly = params['postOnly'] === true || timeInForce === 'PO';
     if (type === 'market' && postOnly) {
       throw new InvalidOrder(`${this.id} a market order cannot be post-only`, { exchange: this.id });
+    }
+    if (trigger !== undefined && postOnly) {
+      throw new InvalidOrder(`${this.id} a trigger order cannot be post-only`, { exchange: this.id });
     }
     if (byCost && (type !== 'market' || side !== 'buy')) {
       throw new InvalidOrder(`${this.id} cost is for market buy orders only`, { exchange: this.id });
@@ -612,6 +635,12 @@ export class paper extends Exchange {
     const clientOrderId = params['clientOrderId'] ?? params['newClientOrderId'];
     const engine = await this.engineFor(s);
     await this.refresh(engine, s);
+    let lastPrice: string | undefined;
+    if (trigger !== undefined) {
+      // the freshest last price: a live source's trades first, else the source's ticker
+      if (this.source.pull) await this.pull([s], true);
+      lastPrice = engine.lastPrice(s) ?? (await this.sourceLast(s));
+    }
     const { order } = engine.placeOrder({
       account: this.accountOf(params),
       symbol: s,
@@ -623,9 +652,145 @@ export class paper extends Exchange {
       timeInForce,
       postOnly,
       clientOrderId: typeof clientOrderId === 'string' ? clientOrderId : undefined,
+      trigger,
+      lastPrice,
     });
     await this.save();
     return this.toOrder(order);
+  }
+
+  private async sourceLast(symbol: string): Promise<string | undefined> {
+    try {
+      const last = toDecimal((await this.source.fetchTicker(symbol)).last);
+      return last !== undefined && dCmp(last, '0') > 0 ? last : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The trigger of createOrder's params, CCXT's unified ones: triggerPrice (or stopPrice) with an optional
+   * triggerDirection, stopLossPrice, takeProfitPrice, trailingAmount or trailingPercent; one of them per order.
+   */
+  private triggerOf(symbol: string, params: Dict): TriggerRequest | undefined {
+    const given = (key: string): boolean => params[key] !== undefined && params[key] !== null;
+    const price = (key: string): string => {
+      this.checkPositive(key, params[key], true);
+      return this.priceToPrecision(symbol, Number(params[key]));
+    };
+    if (given('trailingTriggerPrice')) {
+      throw new NotSupported(`${this.id} does not simulate trailingTriggerPrice (trailing stops start at once)`, {
+        exchange: this.id,
+      });
+    }
+    const kinds = [
+      given('triggerPrice') || given('stopPrice') ? 'triggerPrice' : undefined,
+      given('stopLossPrice') ? 'stopLossPrice' : undefined,
+      given('takeProfitPrice') ? 'takeProfitPrice' : undefined,
+      given('trailingAmount') || given('trailingPercent') ? 'trailingAmount/trailingPercent' : undefined,
+    ].filter((k) => k !== undefined);
+    if (kinds.length === 0) return undefined;
+    if (kinds.length > 1) {
+      throw new NotSupported(
+        `${this.id} simulates one trigger per order (no attached or OCO stop-loss / take-profit), got ${kinds.join(', ')}`,
+        { exchange: this.id },
+      );
+    }
+    const kind = kinds[0]!;
+    if (kind === 'stopLossPrice') return { kind: 'stopLoss', price: price('stopLossPrice') };
+    if (kind === 'takeProfitPrice') return { kind: 'takeProfit', price: price('takeProfitPrice') };
+    if (kind === 'triggerPrice') {
+      const dir = params['triggerDirection'];
+      let direction: TriggerDirection | undefined;
+      if (dir !== undefined && dir !== null) {
+        direction = typeof dir === 'string' ? DIRECTIONS[dir.toLowerCase()] : undefined;
+        if (direction === undefined) {
+          throw new InvalidOrder(`${this.id} triggerDirection must be 'above' or 'below', got ${String(dir)}`, {
+            exchange: this.id,
+          });
+        }
+      }
+      return { kind: 'trigger', price: price(given('triggerPrice') ? 'triggerPrice' : 'stopPrice'), direction };
+    }
+    if (given('trailingAmount') && given('trailingPercent')) {
+      throw new InvalidOrder(`${this.id} give trailingAmount or trailingPercent, not both`, { exchange: this.id });
+    }
+    if (given('trailingAmount')) return { kind: 'trailing', trailingAmount: price('trailingAmount') };
+    this.checkPositive('trailingPercent', params['trailingPercent'], true);
+    return { kind: 'trailing', trailingPercent: toDecimal(params['trailingPercent'])! };
+  }
+
+  // ---- CCXT's trigger order conveniences (the base class has none): createOrder with the param set ----
+  /** A trigger order: fires when the last price reaches triggerPrice (see params.triggerDirection). */
+  async createTriggerOrder(
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount: number,
+    price?: number,
+    triggerPrice?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    this.requireArgument('triggerPrice', triggerPrice, 'createTriggerOrder');
+    return this.createOrder(symbol, type, side, amount, price, { ...params, triggerPrice });
+  }
+
+  /** A stop-loss: a sell fires when the last price falls to stopLossPrice, a buy when it rises to it. */
+  async createStopLossOrder(
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount: number,
+    price?: number,
+    stopLossPrice?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    this.requireArgument('stopLossPrice', stopLossPrice, 'createStopLossOrder');
+    return this.createOrder(symbol, type, side, amount, price, { ...params, stopLossPrice });
+  }
+
+  /** A take-profit: a sell fires when the last price rises to takeProfitPrice, a buy when it falls to it. */
+  async createTakeProfitOrder(
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount: number,
+    price?: number,
+    takeProfitPrice?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    this.requireArgument('takeProfitPrice', takeProfitPrice, 'createTakeProfitOrder');
+    return this.createOrder(symbol, type, side, amount, price, { ...params, takeProfitPrice });
+  }
+
+  /** A trailing stop trailingAmount (quote) away from the best price seen since placement. */
+  async createTrailingAmountOrder(
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount: number,
+    price?: number,
+    trailingAmount?: number,
+    trailingTriggerPrice?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    this.requireArgument('trailingAmount', trailingAmount, 'createTrailingAmountOrder');
+    return this.createOrder(symbol, type, side, amount, price, { ...params, trailingAmount, trailingTriggerPrice });
+  }
+
+  /** A trailing stop trailingPercent percent (5 = 5%) away from the best price seen since placement. */
+  async createTrailingPercentOrder(
+    symbol: string,
+    type: string,
+    side: OrderSide,
+    amount: number,
+    price?: number,
+    trailingPercent?: number,
+    trailingTriggerPrice?: number,
+    params: Dict = {},
+  ): Promise<Order> {
+    this.requireArgument('trailingPercent', trailingPercent, 'createTrailingPercentOrder');
+    return this.createOrder(symbol, type, side, amount, price, { ...params, trailingPercent, trailingTriggerPrice });
   }
 
   private checkLimits(market: Market, amount?: string, price?: string, cost?: string): void {

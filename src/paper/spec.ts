@@ -13,8 +13,16 @@ export const spec = defineSpec({
   // nothing is sent anywhere: the throttle never waits
   rateLimit: 0,
   marketTypes: ['spot'],
-  // served by streams.ts
   has: {
+    // CCXT's trigger order conveniences, defined in paper.ts (createOrder with the param set)
+    createTriggerOrder: true,
+    createStopLossOrder: true,
+    createTakeProfitOrder: true,
+    createTrailingAmountOrder: true,
+    createTrailingPercentOrder: true,
+    // one trigger per order: no stop-loss / take-profit attached to an order
+    createOrderWithTakeProfitAndStopLoss: false,
+    // served by streams.ts
     watchTicker: true,
     watchOrderBook: true,
     watchTrades: true,

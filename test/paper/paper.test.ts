@@ -171,9 +171,10 @@ describe('paper: embedded dataset', () => {
     await expect(
       ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 70000, { timeInForce: 'GTX' }),
     ).rejects.toBeInstanceOf(InvalidOrder);
-    await expect(ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, 70000, { stopPrice: 71000 })).rejects.toBeInstanceOf(
-      NotSupported,
-    );
+    // one trigger per order: a stop-loss and a take-profit together would be an OCO, which paper does not simulate
+    await expect(
+      ex.createOrder('BTC/USDT', 'limit', 'sell', 0.001, 70000, { stopLossPrice: 71000, takeProfitPrice: 80000 }),
+    ).rejects.toBeInstanceOf(NotSupported);
     await expect(ex.createOrder('NOPE/USDT', 'limit', 'buy', 1, 1)).rejects.toBeInstanceOf(BadSymbol);
     await expect(ex.fetchTicker('NOPE/USDT')).rejects.toBeInstanceOf(BadSymbol);
     await expect(ex.fetchOrder('12345')).rejects.toBeInstanceOf(OrderNotFound);
