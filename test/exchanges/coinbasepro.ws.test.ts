@@ -171,11 +171,12 @@ interface RestCall {
   method: string;
 }
 
+/** `rest` answers each REST call (a promise holds the answer back until it settles). */
 function make(feed: Feed, config: Dict = {}, rest: (url: string) => unknown = () => []) {
   const calls: RestCall[] = [];
   const fetch = async (url: string, init: { method: string }) => {
     calls.push({ url, method: init.method });
-    const text = JSON.stringify(rest(url));
+    const text = JSON.stringify(await rest(url));
     return {
       status: 200,
       statusText: '',
@@ -1207,6 +1208,138 @@ describe('coinbasepro ws: catching up after a reconnect', () => {
     feed.send(makerMatch(11, 105, '0.2', NOW + 1_000), priv);
     feed.send(makerMatch(12, 106, '0.2', NOW + 2_000), priv);
     expect((await t3).map((t) => t.id)).toEqual(['12']);
+  });
+
+  /** Fails fast (instead of at the test timeout) when an answer does not come. */
+  const soon = <T>(p: Promise<T>, ms = 1_000): Promise<T> =>
+    Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`no answer within ${ms} ms`)))]);
+  /** The REST state of the order after `filled` of it matched at 50000 (maker fee 0.4%). */
+  const partlyFilled = (filled: string) =>
+    restOrder({
+      filled_size: filled,
+      executed_value: String(50000 * Number(filled)),
+      fill_fees: String(50000 * Number(filled) * 0.004),
+    });
+  const orderFills = (url: string) => new URL(url).searchParams.get('order_id');
+
+  it('behavior: a match streamed after the catch-up handed out its fill still counts on an order REST read before it', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    // The gap: trade 11. The order was read after 11 (filled 0.2); the fills after trade 12 came.
+    const { ex, calls } = make(feed, { ...CREDS }, (url) => {
+      if (path(url) === '/orders') return [partlyFilled('0.2')];
+      if (path(url) !== '/fills') return [];
+      if (orderFills(url) === ORDER)
+        return [restFill(12, '0.1', NOW + 1_000), restFill(11, '0.1', NOW - 1_000), restFill(10, '0.1', NOW - 60_000)];
+      return [restFill(12, '0.1', NOW + 1_000), restFill(11, '0.1', NOW - 1_000)];
+    });
+    const p1 = ex.watchOrders('BTC/USD');
+    const t1 = ex.watchMyTrades('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    feed.send(makerMatch(10, 101, '0.1', NOW - 60_000), priv);
+    await p1;
+    expect((await t1).map((t) => t.id)).toEqual(['10']);
+
+    const p2 = ex.watchOrders('BTC/USD');
+    const t2 = ex.watchMyTrades('BTC/USD');
+    dropPrivate(feed);
+    expect((await p2).map((o) => [o.id, o.status, o.filled])).toEqual([[ORDER, 'open', 0.2]]);
+    expect((await t2).map((t) => t.id)).toEqual(['11', '12']);
+    // The order's own fills were asked after the order, to know which trades its filled size counts.
+    expect(calls.filter((c) => orderFills(c.url) === ORDER)).toHaveLength(1);
+
+    // Trade 12 arrives on the feed now: its fill went out already, but the order was read before it.
+    const p3 = ex.watchOrders('BTC/USD');
+    const t3 = ex.watchMyTrades('BTC/USD');
+    feed.send(makerMatch(12, 102, '0.1', NOW + 1_000), priv);
+    expect((await soon(p3))[0]).toMatchObject({
+      filled: 0.3,
+      remaining: 0.2,
+      cost: 15000,
+      lastTradeTimestamp: NOW + 1_000,
+    });
+    const p4 = ex.watchOrders('BTC/USD');
+    feed.send(makerMatch(13, 103, '0.2', NOW + 3_000), priv);
+    expect((await t3).map((t) => t.id)).toEqual(['13']);
+    expect((await p4)[0]).toMatchObject({ filled: 0.5, remaining: 0, cost: 25000 });
+  });
+
+  it('behavior: with watchOrders alone, a match REST already counted is not counted again when the feed delivers it', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    // The order was read after trade 12, whose match the feed delivers after the REST answer.
+    const { ex, calls } = make(feed, { ...CREDS }, (url) => {
+      if (path(url) === '/orders') return [partlyFilled('0.3')];
+      if (path(url) === '/fills' && orderFills(url) === ORDER)
+        return [restFill(12, '0.1', NOW + 1_000), restFill(11, '0.1', NOW - 1_000), restFill(10, '0.1', NOW - 60_000)];
+      return [];
+    });
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    feed.send(makerMatch(10, 101, '0.1', NOW - 60_000), priv);
+    await p1;
+
+    const p2 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    expect((await p2)[0]).toMatchObject({ id: ORDER, status: 'open', filled: 0.3, remaining: 0.2, cost: 15000 });
+    // No gap fills (watchMyTrades is not watched): the open orders, then the partly filled order's own fills.
+    expect(calls.map((c) => [path(c.url), orderFills(c.url)])).toEqual([
+      ['/orders', null],
+      ['/fills', ORDER],
+    ]);
+
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(makerMatch(12, 102, '0.1', NOW + 1_000), priv);
+    feed.send(makerMatch(13, 103, '0.1', NOW + 3_000), priv);
+    expect((await p3)[0]).toMatchObject({ filled: 0.4, remaining: 0.1, cost: 20000, lastTradeTimestamp: NOW + 3_000 });
+  });
+
+  it('behavior: matches streamed while the REST answer is on its way count once, whether REST counted them or not', async () => {
+    const feed = await startFeed();
+    cleanup.push(feed.close);
+    let answer: (v: unknown) => void = () => undefined;
+    const held = new Promise((r) => (answer = r));
+    // REST reads the order after trade 12 and before 13: filled 0.3 (10, 11 in the gap, 12).
+    const { ex, calls } = make(feed, { ...CREDS }, (url) => {
+      if (path(url) === '/orders') return held;
+      if (path(url) === '/fills' && orderFills(url) === ORDER)
+        return [
+          restFill(13, '0.1', NOW + 3_000),
+          restFill(12, '0.1', NOW + 1_000),
+          restFill(11, '0.1', NOW - 1_000),
+          restFill(10, '0.1', NOW - 60_000),
+        ];
+      return [];
+    });
+    const p1 = ex.watchOrders('BTC/USD');
+    await until(() => feed.received.length === 1);
+    feed.send(received(ORDER, 100), priv);
+    feed.send(makerMatch(10, 101, '0.1', NOW - 60_000), priv);
+    await p1;
+
+    const p2 = ex.watchOrders('BTC/USD');
+    dropPrivate(feed);
+    await until(() => calls.length === 1);
+    // Both matches arrive before the REST answer; the feed's own view misses trade 11 of the gap.
+    feed.send(makerMatch(12, 102, '0.1', NOW + 1_000), priv);
+    expect((await p2)[0]).toMatchObject({ filled: 0.2 });
+    const p3 = ex.watchOrders('BTC/USD');
+    feed.send(makerMatch(13, 103, '0.1', NOW + 3_000), priv);
+    expect((await p3)[0]).toMatchObject({ filled: 0.3 });
+    const p4 = ex.watchOrders('BTC/USD');
+    answer([partlyFilled('0.3')]);
+    expect((await soon(p4))[0]).toMatchObject({
+      filled: 0.4,
+      remaining: 0.1,
+      cost: 20000,
+      lastTradeTimestamp: NOW + 3_000,
+    });
+    // The next match counts on top.
+    const p5 = ex.watchOrders('BTC/USD');
+    feed.send(makerMatch(14, 104, '0.1', NOW + 4_000), priv);
+    expect((await p5)[0]).toMatchObject({ filled: 0.5, remaining: 0, cost: 25000 });
   });
 
   it('behavior: an order placed and one cancelled (and purged) in the gap both reach watchOrders', async () => {

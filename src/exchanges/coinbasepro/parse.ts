@@ -948,6 +948,13 @@ export interface FeedOrderState {
   sequence?: number | undefined;
   /** Last set from REST (a catch-up after a reconnect): feed events that change nothing are not news. */
   restored?: boolean;
+  /**
+   * Where known, the trade id of the newest match that `matched` counts: set when the order is restored from REST,
+   * whose filled size counts the order's oldest matches up to some trade while the feed may still deliver them. A
+   * match up to it changes nothing; a later one is counted and moves it on (an order's matches come in trade id
+   * order, trade ids rising per product).
+   */
+  countedThrough?: number | undefined;
   /** The feed event last applied, or the REST order it was restored from. */
   info: RawFeedEvent | RawOrder;
 }
@@ -959,9 +966,15 @@ export function feedEventTime(e: RawFeedEvent): number | undefined {
   return parse8601(e.time) ?? epochSecondsToMs(e.timestamp);
 }
 
+/** The trade id of a match as a number (ids rise per product), when it is one. */
+function feedTradeId(e: RawFeedEvent): number | undefined {
+  const id = typeof e.trade_id === 'string' && e.trade_id.trim() !== '' ? Number(e.trade_id) : e.trade_id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
+}
+
 /**
  * Folds one user-channel event into the order's state (pure: returns a new state, or the previous one when the event
- * is older than what was applied). For a match, `role` says which of the two orders is `orderId`.
+ * is older than what was applied, or a match its `countedThrough` already counts). For a match, `role` says which of the two orders is `orderId`.
  */
 export function foldFeedOrder(
   prev: FeedOrderState | undefined,
@@ -972,6 +985,8 @@ export function foldFeedOrder(
   if (prev !== undefined && e.sequence !== undefined && prev.sequence !== undefined && e.sequence <= prev.sequence) {
     return prev;
   }
+  const tradeId = e.type === 'match' ? feedTradeId(e) : undefined;
+  if (tradeId !== undefined && prev?.countedThrough !== undefined && tradeId <= prev.countedThrough) return prev;
   const time = feedEventTime(e);
   const s: FeedOrderState =
     prev === undefined
@@ -1019,6 +1034,7 @@ export function foldFeedOrder(
         if (s.remaining !== undefined) s.remaining = dSub(s.remaining, size);
       }
       s.lastTradeTimestamp = time ?? s.lastTradeTimestamp;
+      if (tradeId !== undefined && s.countedThrough !== undefined) s.countedThrough = tradeId;
       break;
     }
     case 'done':
@@ -1074,6 +1090,32 @@ export function feedStateOfOrder(raw: RawOrder, productId: string, prev: FeedOrd
   if (prev?.lastTradeTimestamp !== undefined) s.lastTradeTimestamp = prev.lastTradeTimestamp;
   if (prev?.sequence !== undefined) s.sequence = prev.sequence;
   return s;
+}
+
+/**
+ * The trade id of the newest fill a REST order's `filled_size` counts, from the order's fills (GET /fills?order_id,
+ * read after the order, so it holds every fill the order counted and perhaps newer ones). An order fills in trade id
+ * order, so the fills it counted are its oldest ones adding up to its filled size. 0 when nothing is filled;
+ * undefined when no run of the oldest fills adds up to it exactly (a page missing, or an unreadable fill).
+ */
+export function lastCountedTrade(filledSize: string | undefined, fills: readonly RawFill[]): number | undefined {
+  const target = moneyString(filledSize) ?? '0';
+  if (dEq(target, '0')) return 0;
+  // By trade id: a fill repeated across pages counts once.
+  const sizes = new Map<number, string>();
+  for (const f of fills) {
+    const id = Number(f.trade_id);
+    const size = moneyString(f.size);
+    if (!Number.isSafeInteger(id) || size === undefined) return undefined;
+    sizes.set(id, size);
+  }
+  let sum = '0';
+  for (const [id, size] of [...sizes].sort((a, b) => a[0] - b[0])) {
+    sum = dAdd(sum, size);
+    if (dEq(sum, target)) return id;
+    if (dLt(target, sum)) return undefined;
+  }
+  return undefined;
 }
 
 /** The unified order of a folded state. */

@@ -29,11 +29,14 @@
  * was down is asked from REST once the `subscriptions` answer on the new socket lists the user topic again (never on
  * a topic's first subscription): open orders and the known ones that left that list (ws/reconcile), when watchOrders
  * runs, and the fills since the newest one seen or since the socket last heard anything, when watchMyTrades runs. What
- * changed goes into the same caches and to the same watchers as a streamed event. Orders merge by id (an order the
- * feed already closed is left alone; a feed event that changes nothing on a restored order is not news) and fills by
- * trade and order id (a match the catch-up already handed out is skipped, fill and order alike); what the feed still
- * says about an order REST found finished changes nothing. The user channel carries no balances, so there is nothing
- * to fetch for them.
+ * changed goes into the same caches and to the same watchers as a streamed event. Fills merge by trade and order id
+ * (a fill the catch-up handed out is not handed out again when the feed delivers its match). Orders merge by id (an
+ * order the feed already closed is left alone; a feed event that changes nothing on a restored order is not news),
+ * and a match counts on an order exactly once: an order REST found open and partly filled is read with its own fills
+ * (GET /fills?order_id, asked after the order), which name the newest trade its filled size counts. A match up to
+ * that trade is in it already, a later one is not, whether the feed delivers it before the REST answer or after; an
+ * order whose fills cannot be read (or do not add up) is left as the feed has it. What the feed still says about an
+ * order REST found finished changes nothing. The user channel carries no balances, so there is nothing to fetch.
  */
 import {
   ArgumentsRequired,
@@ -57,6 +60,7 @@ import {
   feedMatchRoles,
   feedStateOfOrder,
   foldFeedOrder,
+  lastCountedTrade,
   parseFeedFill,
   parseFeedOrder,
   parseFeedTicker,
@@ -65,6 +69,7 @@ import {
   type FeedRole,
   type RawFeedEvent,
   type RawFeedTicker,
+  type RawFill,
   type RawOrder,
   type RawPublicTrade,
 } from './parse.js';
@@ -92,6 +97,18 @@ interface Beat {
   time: number | undefined;
   /** Local time it arrived, ms. */
   seenAt: number;
+}
+
+/** A user-channel match of one of the user's orders (role: which side of it the order is). */
+interface SeenMatch {
+  e: RawFeedEvent;
+  role: FeedRole;
+}
+
+/** The feed's matches of a product while an order catch-up of it runs, by order id, in the order they came. */
+interface MatchLog {
+  productId: string;
+  byOrder: Map<string, SeenMatch[]>;
 }
 
 /** Trades of one symbol held back while the ones the feed skipped are fetched. */
@@ -142,6 +159,8 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   private readonly lastHeard = new Map<string, number>();
   /** User topic key -> start of the gap to catch up once the topic is confirmed on a new socket. */
   private readonly gaps = new Map<string, number>();
+  /** One per order catch-up under way: REST may or may not have counted the matches streamed meanwhile. */
+  private readonly matchLogs = new Set<MatchLog>();
   private lastSweep = 0;
   private closed = false;
   /** Trade id gaps seen per symbol (diagnostics). */
@@ -370,6 +389,7 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     this.fillKeys.clear();
     this.lastHeard.clear();
     this.gaps.clear();
+    this.matchLogs.clear();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -748,13 +768,22 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
         const known = orderId === undefined ? undefined : this.orderStates.get(orderId);
         // A match already folded into the order (same or older sequence) is a repeat.
         if (known?.sequence !== undefined && e.sequence !== undefined && e.sequence <= known.sequence) continue;
-        // A match a catch-up already handed out: the fill went out and the order was restored with it.
+        // The fill goes out once: a catch-up may have handed it out already. Whether the order counts it is the
+        // order's own question (a catch-up may have read the order before this match or after it).
         const fillKey = e.trade_id === undefined ? undefined : `${String(e.trade_id)} ${orderId ?? ''}`;
-        if (fillKey !== undefined && this.fillKeys.has(fillKey)) continue;
-        if (fillKey !== undefined) this.rememberFill(fillKey);
-        this.fills.push(parseFeedFill(e, role, market));
-        filled = true;
-        if (orderId !== undefined) changed = this.applyOrder(e, orderId, role) || changed;
+        if (fillKey === undefined || !this.fillKeys.has(fillKey)) {
+          if (fillKey !== undefined) this.rememberFill(fillKey);
+          this.fills.push(parseFeedFill(e, role, market));
+          filled = true;
+        }
+        if (orderId === undefined) continue;
+        for (const log of this.matchLogs) {
+          if (log.productId !== e.product_id) continue;
+          const seen = log.byOrder.get(orderId);
+          if (seen === undefined) log.byOrder.set(orderId, [{ e, role }]);
+          else seen.push({ e, role });
+        }
+        changed = this.applyOrder(e, orderId, role) || changed;
       }
     } else if (e.order_id !== undefined) {
       changed = this.applyOrder(e, e.order_id);
@@ -873,6 +902,17 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
   }
 
   private async catchUpOrders(topic: Topic, market: Market): Promise<void> {
+    // Matches streamed from here on may be ones REST counts or not: each is told apart by its trade id on restore.
+    const log: MatchLog = { productId: market.id, byOrder: new Map() };
+    this.matchLogs.add(log);
+    try {
+      await this.restoreGapOrders(topic, market, log);
+    } finally {
+      this.matchLogs.delete(log);
+    }
+  }
+
+  private async restoreGapOrders(topic: Topic, market: Market, log: MatchLog): Promise<void> {
     const symbol = market.symbol;
     const productId = market.id;
     // Each answer is kept as the state it makes, against the order as the feed will know it when it is applied.
@@ -886,9 +926,10 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
     const known: Order[] = [];
     for (const state of this.orderStates.toArray())
       if (state.productId === productId) known.push(parseFeedOrder(state, market));
+    const maxLookups = this.wsOption('catchUpLookups', 50);
     const changed = await ordersChangedInGap({
       known,
-      maxLookups: this.wsOption('catchUpLookups', 50),
+      maxLookups,
       fetchOpenOrders: async () =>
         (await this.exchange.fetchOpenOrders(symbol, undefined, undefined, { paginate: true })).map(fromRest),
       fetchOrder: async (order) => {
@@ -907,28 +948,80 @@ export class coinbaseproStreams extends StreamHandler<coinbasepro> {
       },
     });
     if (!this.live(topic)) return;
+    const counted = await this.countedTrades(changed, maxLookups);
+    if (!this.live(topic)) return;
     let any = false;
     for (const order of changed) {
       const make = restored.get(order.id);
-      if (make !== undefined && this.restoreOrder(make(this.orderStates.get(order.id)))) any = true;
+      if (make === undefined) continue;
+      const rest = make(this.orderStates.get(order.id));
+      if (rest.status === 'open') {
+        const through = counted.get(order.id);
+        // Its fills could not be read: which streamed matches it counts is unknown, so it stays as the feed has it.
+        if (through === undefined) continue;
+        rest.countedThrough = through;
+      }
+      if (this.restoreOrder(rest, log.byOrder.get(order.id) ?? [])) any = true;
     }
     if (any) this.resolveOrders(symbol);
   }
 
   /**
-   * Puts an order REST reported into the cache unless the feed got further meanwhile: an order it has finished stays
-   * as it is, and one it saw fill more is not set back.
+   * Order id -> trade id of the newest fill its REST state counts, for the open orders REST reported (0 when nothing
+   * filled). A partly filled one needs its fills (GET /fills?order_id, asked after the order was read), at most
+   * `maxLookups` of them; one whose fills fail or do not add up is left out.
    */
-  private restoreOrder(next: FeedOrderState): boolean {
-    const now = this.orderStates.get(next.id);
-    if (now !== undefined) {
-      if (now.status !== 'open' || sameOrderState(now, next)) return false;
-      const before = parseFeedOrder(now, undefined).filled ?? 0;
-      const after = parseFeedOrder(next, undefined).filled ?? 0;
-      if (next.status === 'open' && after < before) return false;
+  private async countedTrades(orders: readonly Order[], maxLookups: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const partly: { id: string; filled: string | undefined }[] = [];
+    for (const order of orders) {
+      if (order.status !== 'open' || !isRawOrder(order.info)) continue;
+      const filled = order.info.filled_size;
+      // Nothing filled counts nothing (0); anything else needs the fills.
+      const none = lastCountedTrade(filled, []);
+      if (none !== undefined) out.set(order.id, none);
+      else if (partly.length < maxLookups) partly.push({ id: order.id, filled });
     }
-    this.orderStates.upsert(next.id, next);
-    this.orderLog.push(next.id);
+    const found = await Promise.all(
+      partly.map(async ({ id, filled }) => {
+        try {
+          const trades = await this.exchange.fetchOrderTrades(id, undefined, undefined, undefined, { paginate: true });
+          return lastCountedTrade(
+            filled,
+            trades.map((t) => t.info as RawFill),
+          );
+        } catch {
+          // Skipped like a failed order lookup: the order stays as the feed has it.
+          return undefined;
+        }
+      }),
+    );
+    partly.forEach(({ id }, i) => {
+      const through = found[i];
+      if (through !== undefined) out.set(id, through);
+    });
+    return out;
+  }
+
+  /**
+   * Puts an order REST reported into the cache unless the feed finished it meanwhile (it stays as the feed has it).
+   * On an order REST found open, the matches streamed during the catch-up that REST did not count (trade ids past its
+   * countedThrough) are folded again, so each counts once whether it came before the REST answer or after it.
+   */
+  private restoreOrder(rest: FeedOrderState, matches: readonly SeenMatch[]): boolean {
+    const now = this.orderStates.get(rest.id);
+    if (now !== undefined && now.status !== 'open') return false;
+    let next = rest;
+    if (rest.status === 'open') {
+      // Folded from no sequence, then the order keeps the newest sequence it has seen.
+      next = { ...rest, sequence: undefined };
+      for (const m of matches) next = foldFeedOrder(next, m.e, rest.id, m.role);
+      const sequence = Math.max(next.sequence ?? -Infinity, now?.sequence ?? -Infinity);
+      next = { ...next, sequence: Number.isFinite(sequence) ? sequence : undefined };
+    }
+    this.orderStates.upsert(rest.id, next);
+    if (now !== undefined && sameOrderState(now, next)) return false;
+    this.orderLog.push(rest.id);
     return true;
   }
 
