@@ -458,7 +458,7 @@ class Account {
   };
 }
 
-/** A private server for `account`: executions answer with its snapshot, balances with `balance()`. */
+/** A private server for `account`: executions answer with its snapshot, balances with `balance()` (if asked). */
 function accountVenue(account: Account, balance: () => Msg[] = () => []): Promise<Venue> {
   return venue((msg, peer) => {
     const p = msg['params'] as Msg;
@@ -472,8 +472,9 @@ function accountVenue(account: Account, balance: () => Msg[] = () => []): Promis
       const data = account.snapshot(p);
       if (data !== undefined) reply(peer, { channel: 'executions', type: 'snapshot', sequence: 1, data });
     } else if (p['channel'] === 'balances') {
-      reply(peer, ack(msg, { channel: 'balances', snapshot: true }));
-      reply(peer, { channel: 'balances', type: 'snapshot', sequence: 1, data: balance() });
+      const snapshot = p['snapshot'] !== false;
+      reply(peer, ack(msg, { channel: 'balances', snapshot }));
+      if (snapshot) reply(peer, { channel: 'balances', type: 'snapshot', sequence: 1, data: balance() });
     }
   });
 }
@@ -1500,6 +1501,94 @@ describe('kraken websocket v2', () => {
       await sleep(20);
       expect(endpoints(rest)).toEqual([]);
       expect(rest.calls).toHaveLength(2);
+    });
+
+    /** A balances update (a ledger entry) as the channel streams it. */
+    const ledger = (v: Venue, asset: string, balance: number): void =>
+      v.send({ channel: 'balances', type: 'update', sequence: 2, data: [{ asset, balance }] }, '/auth/v2');
+
+    it('behavior: balances without a snapshot get REST balances after a reconnect when they changed; earn parts add to their asset; a ledger entry streamed meanwhile wins', async () => {
+      const account = new Account();
+      const v = await accountVenue(account);
+      // BalanceEx: spot BTC and USD, MATIC in spot and in flexible earn (MATIC.F)
+      const wallet = { XXBT: 1, ZUSD: 100, MATIC: 300, 'MATIC.F': 200 };
+      let release = (): void => {};
+      let held: Promise<void> = Promise.resolve();
+      const rest = restFake({
+        BalanceEx: async () => {
+          await held;
+          const out: Msg = {};
+          for (const [id, balance] of Object.entries(wallet))
+            out[id] = { balance: balance.toFixed(4), hold_trade: '0' };
+          return out;
+        },
+      });
+      const ex = make(v, {}, rest);
+      const params = { snapshot: false };
+      const first = ex.watchBalance(params);
+      await waitFor(() => subscribes(v, 'balances').length === 1);
+      await sleep(20);
+      ledger(v, 'MATIC', 500);
+      expect((await first).total).toEqual({ MATIC: 500 });
+
+      // BTC changes while the socket is down: the totals REST reports are published
+      let next = ex.watchBalance(params);
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      wallet.XXBT = 2;
+      expect((await next).total).toEqual({ BTC: 2, USD: 100, MATIC: 500 });
+      expect(endpoints(rest)).toEqual(['BalanceEx']);
+
+      // nothing changes: REST is asked, nothing is published; the next ledger entry comes alone
+      next = ex.watchBalance(params);
+      await sleep(5);
+      v.peers[1]!.socket.terminate();
+      await waitFor(() => endpoints(rest).length === 2);
+      await sleep(20);
+      ledger(v, 'USD', 101);
+      expect((await next).total).toEqual({ BTC: 2, USD: 101, MATIC: 500 });
+
+      // REST answers after a ledger entry streamed on the new socket: that asset keeps the streamed total
+      held = new Promise<void>((r) => (release = r));
+      next = ex.watchBalance(params);
+      await sleep(5);
+      v.peers[2]!.socket.terminate();
+      Object.assign(wallet, { XXBT: 3, ZUSD: 90 });
+      await waitFor(() => endpoints(rest).length === 3);
+      ledger(v, 'USD', 80);
+      expect((await next).total).toEqual({ BTC: 2, USD: 80, MATIC: 500 });
+      next = ex.watchBalance(params);
+      await sleep(5);
+      release();
+      expect((await next).total).toEqual({ BTC: 3, USD: 80, MATIC: 500 });
+    });
+
+    it('error: a failed balances catch-up rejects the waiting watchBalance with the typed error; the next socket asks again', async () => {
+      const account = new Account();
+      const v = await accountVenue(account);
+      let limited = true;
+      const rest = restFake({
+        BalanceEx: () => (limited ? { error: ['EAPI:Rate limit exceeded'] } : { XXBT: { balance: '2.0000' } }),
+      });
+      const ex = make(v, {}, rest);
+      const params = { snapshot: false };
+      const first = ex.watchBalance(params);
+      await waitFor(() => subscribes(v, 'balances').length === 1);
+      await sleep(20);
+      ledger(v, 'BTC', 1);
+      expect((await first).total).toEqual({ BTC: 1 });
+
+      const pending = ex.watchBalance(params);
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      await expect(pending).rejects.toBeInstanceOf(DDoSProtection);
+
+      limited = false;
+      const later = ex.watchBalance(params);
+      await sleep(5);
+      v.peers[1]!.socket.terminate();
+      expect((await later).total).toEqual({ BTC: 2 });
+      expect(endpoints(rest)).toEqual(['BalanceEx', 'BalanceEx']);
     });
 
     it('error: a failed catch-up rejects the waiting watchOrders with the typed error; the stream goes on and the next socket catches up', async () => {

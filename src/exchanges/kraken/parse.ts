@@ -16,7 +16,7 @@ import {
   type BalanceInput,
   type FeeInput,
 } from '../../core/build.js';
-import { dAbs, dDiv, dGe, dIsZero, dLt, dMul, toDecimal, toNumber } from '../../core/decimal.js';
+import { dAbs, dAdd, dDiv, dEq, dGe, dIsZero, dLt, dMul, toDecimal, toNumber } from '../../core/decimal.js';
 import type {
   Balances,
   Currency,
@@ -962,6 +962,34 @@ export function parseWsBalances(totals: ReadonlyMap<string, string>, info: unkno
   const entries: Record<string, BalanceInput> = {};
   for (const [code, total] of totals) entries[code] = { total };
   return buildBalance(entries, info);
+}
+
+/**
+ * Balances as REST reports them (fetchBalance's totals) in the shape of the balances channel, whose `balance` is
+ * an asset's total across its wallets (spot and earn). REST lists the earn, staked and held parts of an asset under
+ * suffixed ids (MATIC.F, DOT.S, USD.HOLD), whose codes keep the suffix: each is added to its asset's total.
+ */
+export function streamTotals(total: Record<string, Num | undefined>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [code, value] of Object.entries(total)) {
+    const amount = toDecimal(value);
+    if (amount === undefined) continue;
+    const dot = code.indexOf('.');
+    const asset = dot > 0 ? code.slice(0, dot) : code;
+    const held = out.get(asset);
+    out.set(asset, held === undefined ? amount : dAdd(held, amount));
+  }
+  return out;
+}
+
+/** The same assets with equal totals. */
+export function sameTotals(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [code, total] of a) {
+    const other = b.get(code);
+    if (other === undefined || !dEq(total, other)) return false;
+  }
+  return true;
 }
 
 // ---- book checksum (https://docs.kraken.com/api/docs/guides/spot-ws-book-v2) ----

@@ -12,6 +12,7 @@
  *
  * Execution reports are not replayed after a reconnect: once executions are live on a new private socket, what
  * changed meanwhile is asked of REST (see "catching up after a reconnect") and published as if it had been streamed.
+ * A balances subscription without a snapshot (snapshot: false) gets REST's balances instead of the one it skipped.
  */
 import {
   ArgumentsRequired,
@@ -45,6 +46,8 @@ import {
   parseWsOrder,
   parseWsTicker,
   parseWsTrade,
+  sameTotals,
+  streamTotals,
   wireText,
   type WsBalance,
   type WsBook,
@@ -160,6 +163,12 @@ export class krakenStreams extends StreamHandler<kraken> {
   /** Generation of the connection on which the executions subscription last went live. */
   private executionsLive: number | undefined;
   private gap: Gap | undefined;
+  /** Generation of the connection on which the balances subscription last went live. */
+  private balancesLive: number | undefined;
+  /** Generation of the private socket that dropped while the balances subscription was live on it. */
+  private balanceGap: number | undefined;
+  /** Assets streamed while a catch-up's fetchBalance is under way: their streamed totals are newer than REST's. */
+  private balanceStreamed: Set<string> | undefined;
 
   constructor(exchange: kraken) {
     super(exchange);
@@ -543,6 +552,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     }
     if (frame.success === false || frame.error !== undefined) this.onRequestError(frame);
     else if (frame.method === 'subscribe' && frame.result?.['channel'] === 'executions') this.onExecutionsLive(conn);
+    else if (frame.method === 'subscribe' && frame.result?.['channel'] === 'balances') this.onBalancesLive(conn);
   }
 
   private onBook(frame: Frame): void {
@@ -783,7 +793,10 @@ export class krakenStreams extends StreamHandler<kraken> {
       const raw = item as WsBalance;
       const code = this.exchange.safeCurrencyCode(raw.asset);
       const total = toDecimal(raw.balance);
-      if (code !== undefined && total !== undefined) this.totals.set(code, total);
+      if (code !== undefined && total !== undefined) {
+        this.totals.set(code, total);
+        this.balanceStreamed?.add(code);
+      }
     }
     this.streams.resolve('balance', parseWsBalances(this.totals, frame));
   }
@@ -795,9 +808,10 @@ export class krakenStreams extends StreamHandler<kraken> {
   // resubscribe's snapshot already lists the open orders (snap_orders) and the last 50 fills (snap_trades): REST is
   // asked only for the orders it no longer lists (closed in the gap) and for fills it may not reach back to.
 
-  /** The private socket dropped: remember when, if the executions subscription was live on it. */
+  /** The private socket dropped: remember when, if the executions (or balances) subscription was live on it. */
   protected override onReconnect(conn: Connection, keys: string[]): void {
     super.onReconnect(conn, keys);
+    if (keys.includes('balances') && this.balancesLive === conn.generation) this.balanceGap ??= conn.generation;
     if (!keys.includes('executions')) return;
     // still owed from an earlier drop (or a failed catch-up): it covers this one too, from the earlier time
     if (this.gap !== undefined) return;
@@ -1029,6 +1043,51 @@ export class krakenStreams extends StreamHandler<kraken> {
     return sortBy([...read.values()].reverse(), (t) => t.timestamp);
   }
 
+  // Balances: a subscription with a snapshot (the default) gets one on every new socket, which covers the gap. One
+  // with `snapshot: false` gets only the ledger entries streamed from then on: REST's balances stand in for the
+  // snapshot it did not ask for.
+
+  /** The balances subscription is live on `conn`: a gap it has no snapshot for is asked of REST. */
+  private onBalancesLive(conn: Connection): void {
+    this.balancesLive = conn.generation;
+    const gap = this.balanceGap;
+    if (gap === undefined || conn.generation <= gap) return;
+    this.balanceGap = undefined;
+    const message = this.topics.get('balances')?.sub.subscribe as { params?: Dict } | undefined;
+    if (message?.params?.['snapshot'] !== false) return;
+    void this.balanceAfterGap(conn);
+  }
+
+  /**
+   * fetchBalance, published to watchBalance when its totals (in the channel's shape) differ from those held; an
+   * asset streamed meanwhile keeps its streamed total. A failure is reported, rejects the waiting watchBalance
+   * calls with the typed error, and is owed to the next socket. Never rejects.
+   */
+  private async balanceAfterGap(conn: Connection): Promise<void> {
+    const streamed = new Set<string>();
+    this.balanceStreamed = streamed;
+    try {
+      const balance = await this.exchange.fetchBalance();
+      if (!this.streams.isSubscribed('balances')) return;
+      const totals = streamTotals(balance.total);
+      for (const code of streamed) {
+        const held = this.totals.get(code);
+        if (held !== undefined) totals.set(code, held);
+      }
+      if (sameTotals(totals, this.totals)) return;
+      this.totals.clear();
+      for (const [code, total] of totals) this.totals.set(code, total);
+      this.streams.resolve('balance', parseWsBalances(this.totals, balance.info));
+    } catch (error) {
+      this.onError(error);
+      if (!this.streams.isSubscribed('balances')) return;
+      if (error instanceof BaseError) this.streams.reject('balance', error);
+      this.balanceGap ??= conn.generation;
+    } finally {
+      if (this.balanceStreamed === streamed) this.balanceStreamed = undefined;
+    }
+  }
+
   /**
    * A catch-up part failed: reported, its waiting calls get the typed error (the stream goes on), and the next new
    * socket tries again from the same drop.
@@ -1100,6 +1159,7 @@ export class krakenStreams extends StreamHandler<kraken> {
       this.gap = undefined;
       this.executionsLive = undefined;
     }
+    if (key === 'balances') this.forgetBalanceGap();
     const symbol = this.bookSymbolOfKey(key);
     if (symbol !== undefined) this.books.delete(symbol);
   }
@@ -1123,6 +1183,13 @@ export class krakenStreams extends StreamHandler<kraken> {
     this.watched.mytrades.clear();
     this.gap = undefined;
     this.executionsLive = undefined;
+    this.forgetBalanceGap();
+  }
+
+  private forgetBalanceGap(): void {
+    this.balancesLive = undefined;
+    this.balanceGap = undefined;
+    this.balanceStreamed = undefined;
   }
 }
 
