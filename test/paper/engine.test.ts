@@ -8,10 +8,12 @@ import {
   OrderImmediatelyFillable,
   OrderNotFound,
 } from '../../src/core/errors.js';
-import { MatchingEngine, type EngineEvent, type OrderRequest } from '../../src/paper/engine.js';
+import { MatchingEngine, type EngineEvent, type OrderRequest, type TriggerRequest } from '../../src/paper/engine.js';
 import { prng } from '../../src/paper/data/generate.js';
 
 const BTC = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', maker: '0.001', taker: '0.002', step: '0.0001' };
+
+const isPos = (x: string): boolean => dCmp(x, '0') > 0;
 
 function engine(balance: Record<string, string> = { BTC: '10', USDT: '100000' }, now = () => 1000): MatchingEngine {
   return new MatchingEngine({ markets: [BTC], initialBalance: balance, now });
@@ -379,7 +381,27 @@ describe('paper engine: balance invariants under 1,000 random orders', () => {
         } else {
           const side = rand() < 0.5 ? 'buy' : 'sell';
           const kind = rand();
-          if (kind < 0.2) {
+          if (kind < 0.25) {
+            // a trigger order of any kind, market or limit (a market buy sometimes by cost)
+            const tk = pick(['trigger', 'stopLoss', 'takeProfit', 'trailing'] as const);
+            const trigger: TriggerRequest =
+              tk === 'trailing'
+                ? rand() < 0.5
+                  ? { kind: tk, trailingAmount: pick(['0.2', '0.5', '1']) }
+                  : { kind: tk, trailingPercent: pick(['0.3', '1']) }
+                : {
+                    kind: tk,
+                    price: price(),
+                    ...(rand() < 0.3 ? { direction: pick(['above', 'below'] as const) } : {}),
+                  };
+            const base =
+              rand() < 0.5
+                ? side === 'buy' && rand() < 0.3
+                  ? { ...market(account, side, '0'), amount: undefined, cost: String(Math.ceil(rand() * 150)) }
+                  : market(account, side, amount())
+                : limit(account, side, amount(), price(), { timeInForce: pick(['GTC', 'GTC', 'IOC', 'FOK'] as const) });
+            e.placeOrder({ ...base, trigger, lastPrice: e.lastPrice('BTC/USDT') ?? '100' });
+          } else if (kind < 0.4) {
             if (side === 'buy' && rand() < 0.3) {
               e.placeOrder({
                 account,
@@ -403,13 +425,18 @@ describe('paper engine: balance invariants under 1,000 random orders', () => {
     }
     expect(placed).toBeGreaterThan(600);
     expect(e.listTrades('a').length + e.listTrades('b').length + e.listTrades('c').length).toBeGreaterThan(100);
+    const triggers = ACCOUNTS.flatMap((a) => e.listOrders(a)).filter((o) => o.trigger !== undefined);
+    const fired = triggers.filter((o) => o.trigger!.triggeredAt !== undefined);
+    expect(fired.length).toBeGreaterThan(20);
+    expect(fired.filter((o) => isPos(o.filled)).length).toBeGreaterThan(10);
+    expect(triggers.length - fired.length).toBeGreaterThan(10); // canceled or still waiting
   }
 
-  it('behavior: paper orders among themselves: free + used = total, nothing negative, totals conserved but fees', () => {
+  it('behavior: paper orders (trigger orders too) among themselves: free + used = total, nothing negative, totals conserved but fees', () => {
     run('engine-invariants-closed', false);
   });
 
-  it('behavior: with source books and trades: every change of a total is a recorded fill or fee', () => {
+  it('behavior: with source books and trades, trigger orders firing on them: every change of a total is a recorded fill or fee', () => {
     run('engine-invariants-source', true);
   });
 });
@@ -440,5 +467,284 @@ describe('paper engine: state', () => {
     const state = e.snapshot();
     state.accounts['a']!['USDT']!.used = '10';
     expect(() => engine().restore(state)).toThrow(/inconsistent/);
+  });
+});
+
+describe('paper engine: trigger orders', () => {
+  const trig = (
+    base: OrderRequest,
+    kind: 'trigger' | 'stopLoss' | 'takeProfit',
+    price: string,
+    extra: Partial<OrderRequest> = {},
+  ): OrderRequest => ({ ...base, trigger: { kind, price }, lastPrice: '100', ...extra });
+  const trade = (id: string, price: string, timestamp = 1000, amount = '0.1') => ({ id, timestamp, price, amount });
+
+  // each kind, each side: where it is placed (last price 100), which way it fires
+  const cases = [
+    { kind: 'stopLoss', side: 'sell', at: '95', fires: 'below' },
+    { kind: 'stopLoss', side: 'buy', at: '105', fires: 'above' },
+    { kind: 'takeProfit', side: 'sell', at: '105', fires: 'above' },
+    { kind: 'takeProfit', side: 'buy', at: '95', fires: 'below' },
+    { kind: 'trigger', side: 'buy', at: '105', fires: 'above' },
+    { kind: 'trigger', side: 'sell', at: '95', fires: 'below' },
+    { kind: 'trigger', side: 'sell', at: '105', fires: 'above' },
+    { kind: 'trigger', side: 'buy', at: '95', fires: 'below' },
+  ] as const;
+  for (const c of cases) {
+    it(`behavior: a ${c.kind} ${c.side} at ${c.at} (last 100) fires when the last price goes ${c.fires} it and fills as a market order`, () => {
+      const e = engine();
+      const { order } = e.placeOrder(trig(market('a', c.side, '1'), c.kind, c.at));
+      expect(order).toMatchObject({ status: 'open', filled: '0', trigger: { kind: c.kind, direction: c.fires } });
+      const step = c.fires === 'below' ? '-1' : '1';
+      // away from it, then next to it: nothing
+      e.sourceTrades('BTC/USDT', [trade('t1', dSub('100', step)), trade('t2', dSub(c.at, dMul(step, '0.01')))]);
+      expect(order.status).toBe('open');
+      expect(e.depth('BTC/USDT')).toMatchObject({ bids: [], asks: [] }); // waiting off the book
+      const bid = dSub(c.at, '0.1');
+      const ask = dAdd(c.at, '0.1');
+      e.setSourceBook('BTC/USDT', { bids: [[bid, '5']], asks: [[ask, '5']], key: 1 });
+      const fills = e.sourceTrades('BTC/USDT', [trade('t3', c.at)]);
+      expect(fills.map((f) => [f.price, f.amount, f.takerOrMaker])).toEqual([
+        [c.side === 'buy' ? ask : bid, '1', 'taker'],
+      ]);
+      expect(order).toMatchObject({ status: 'closed', filled: '1', reserved: '0' });
+      expect(order.trigger).toMatchObject({ triggeredAt: 1000, triggeredBy: c.at });
+      expect(e.balance('a')['BTC']!.used).toBe('0');
+      expect(e.balance('a')['USDT']!.used).toBe('0');
+      expect(e.audit()).toEqual([]);
+    });
+  }
+
+  it('behavior: triggerDirection given is kept; without it and without a last price the engine refuses', () => {
+    const e = engine();
+    const req = market('a', 'sell', '1');
+    const up = e.placeOrder({ ...req, trigger: { kind: 'trigger', price: '105', direction: 'above' } }).order;
+    expect(up.trigger).toMatchObject({ direction: 'above', price: '105' });
+    expect(() => e.placeOrder({ ...req, trigger: { kind: 'trigger', price: '105' } })).toThrow(/triggerDirection/);
+    e.sourceTrades('BTC/USDT', [trade('t1', '104')]);
+    expect(e.lastPrice('BTC/USDT')).toBe('104');
+    // the engine's own last price now decides
+    expect(e.placeOrder({ ...req, trigger: { kind: 'trigger', price: '103' } }).order.trigger!.direction).toBe('below');
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('error: a trigger the last price already reached is OrderImmediatelyFillable; post-only triggers are InvalidOrder', () => {
+    const e = engine();
+    const before = e.snapshot();
+    expect(() => e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '100'))).toThrow(OrderImmediatelyFillable);
+    expect(() => e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '101'))).toThrow(OrderImmediatelyFillable);
+    expect(() => e.placeOrder(trig(market('a', 'buy', '1'), 'takeProfit', '101'))).toThrow(OrderImmediatelyFillable);
+    expect(() =>
+      e.placeOrder({
+        ...market('a', 'sell', '1'),
+        trigger: { kind: 'trigger', price: '101', direction: 'below' },
+        lastPrice: '100',
+      }),
+    ).toThrow(/would trigger immediately/);
+    expect(() => e.placeOrder(trig(limit('a', 'buy', '1', '99', { postOnly: true }), 'stopLoss', '105'))).toThrow(
+      InvalidOrder,
+    );
+    expect(e.snapshot()).toEqual(before);
+  });
+
+  it('behavior: a stop-limit fires into a limit order: takes what crosses, rests the rest at its price', () => {
+    const e = engine();
+    const { order } = e.placeOrder(trig(limit('a', 'sell', '1', '94.5'), 'stopLoss', '95'));
+    expect(e.balance('a')['BTC']).toEqual({ free: '9', used: '1', total: '10' });
+    e.setSourceBook('BTC/USDT', {
+      bids: [
+        ['95', '0.4'],
+        ['94', '5'],
+      ],
+      asks: [['96', '1']],
+      key: 1,
+    });
+    const fills = e.sourceTrades('BTC/USDT', [trade('t1', '95')]);
+    expect(fills.map((f) => [f.price, f.amount])).toEqual([['95', '0.4']]);
+    expect(order).toMatchObject({ status: 'open', filled: '0.4', reserved: '0.6' });
+    expect(e.depth('BTC/USDT').asks[0]).toEqual(['94.5', '0.6']);
+    expect(e.balance('a')['BTC']).toMatchObject({ used: '0.6' });
+    expect(e.audit()).toEqual([]);
+    // now a resting maker like any other: a buy printing through its price fills it
+    e.sourceTrades('BTC/USDT', [{ ...trade('t2', '94.6', 2000, '1'), side: 'buy' }]);
+    expect(order).toMatchObject({ status: 'closed', filled: '1' });
+    expect(e.listTrades('a').map((t) => t.takerOrMaker)).toEqual(['taker', 'maker']);
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: holds are taken at placement and released on cancel; a canceled trigger never fires', () => {
+    const e = engine();
+    const limitBuy = e.placeOrder(trig(limit('a', 'buy', '2', '106'), 'stopLoss', '105')).order;
+    expect(limitBuy.reserved).toBe('212');
+    const marketBuy = e.placeOrder(trig(market('a', 'buy', '1'), 'trigger', '105')).order;
+    expect(marketBuy.reserved).toBe('110.25'); // 1 x 105 x 1.05
+    const byCost = e.placeOrder(trig({ ...market('a', 'buy', '0'), cost: '50' }, 'trigger', '105')).order;
+    expect(byCost.reserved).toBe('50');
+    expect(e.balance('a')['USDT']).toEqual({ free: '99627.75', used: '372.25', total: '100000' });
+    expect(() => e.placeOrder(trig(market('a', 'sell', '10.5'), 'stopLoss', '95'))).toThrow(InsufficientFunds);
+    expect(e.hasResting('BTC/USDT')).toBe(true);
+    expect(e.audit()).toEqual([]);
+    e.cancelOrder('a', limitBuy.id);
+    expect(e.cancelAll('a').map((o) => o.id)).toEqual([marketBuy.id, byCost.id]);
+    expect(e.balance('a')['USDT']).toEqual({ free: '100000', used: '0', total: '100000' });
+    expect(e.hasResting('BTC/USDT')).toBe(false);
+    e.setSourceBook('BTC/USDT', { bids: [['104', '5']], asks: [['106', '5']], key: 1 });
+    expect(e.sourceTrades('BTC/USDT', [trade('t1', '106')])).toEqual([]);
+    expect(limitBuy).toMatchObject({ status: 'canceled', filled: '0', reserved: '0' });
+    expect(() => e.cancelOrder('a', limitBuy.id)).toThrow(OrderNotFound);
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: a trigger that is never reached waits, holding its funds, whatever else trades', () => {
+    const e = engine();
+    const { order } = e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '90'));
+    e.setSourceBook('BTC/USDT', { bids: [['99', '5']], asks: [['101', '5']], key: 1 });
+    for (let i = 0; i < 20; i++) e.sourceTrades('BTC/USDT', [trade(`t${i}`, String(91 + i))]);
+    e.placeOrder(market('b', 'sell', '2')); // paper fills at 99
+    expect(order).toMatchObject({ status: 'open', reserved: '1', filled: '0' });
+    expect(e.listOrders('a', { open: true })).toEqual([order]);
+    expect(e.balance('a')['BTC']!.used).toBe('1');
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: a market buy spends at most what it held: past the margin it fills what that pays for', () => {
+    const e = engine({ BTC: '0', USDT: '1000' });
+    const { order } = e.placeOrder(trig(market('a', 'buy', '1'), 'stopLoss', '100', { lastPrice: '99' }));
+    expect(order.reserved).toBe('105');
+    e.setSourceBook('BTC/USDT', {
+      bids: [['99', '1']],
+      asks: [
+        ['104', '0.5'],
+        ['110', '1'],
+      ],
+      key: 1,
+    });
+    e.sourceTrades('BTC/USDT', [trade('t1', '100')]);
+    // 0.5 at 104 = 52, then 53 / 110 = 0.4818 (cut to the step)
+    expect(order).toMatchObject({ status: 'canceled', filled: '0.9818', cost: '104.998', reserved: '0' });
+    expect(e.balance('a')['USDT']).toEqual({ free: '895.002', used: '0', total: '895.002' });
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: paper fills are traded prices too: a market sell sweeping the book sets off a stop-loss (cascade)', () => {
+    const e = engine();
+    e.setSourceBook('BTC/USDT', {
+      bids: [
+        ['99', '1'],
+        ['98', '5'],
+      ],
+      asks: [['101', '1']],
+      key: 1,
+    });
+    const stop = e.placeOrder(trig(market('b', 'sell', '1'), 'stopLoss', '98.5')).order;
+    const second = e.placeOrder(trig(market('c', 'sell', '1'), 'stopLoss', '97', { lastPrice: '100' })).order;
+    const { trades } = e.placeOrder(market('a', 'sell', '2'));
+    // a's own fills (99, 98), then b's stop at 98
+    expect(trades.map((t) => [t.account, t.price, t.amount])).toEqual([
+      ['a', '99', '1'],
+      ['a', '98', '1'],
+      ['b', '98', '1'],
+    ]);
+    expect(stop).toMatchObject({ status: 'closed', trigger: { triggeredBy: '98' } });
+    expect(second.status).toBe('open'); // 98 never reached 97
+    expect(e.lastPrice('BTC/USDT')).toBe('98');
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: source trades from before the order was placed do not fire it', () => {
+    let now = 5000;
+    const e = engine(undefined, () => now);
+    const { order } = e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '95'));
+    e.setSourceBook('BTC/USDT', { bids: [['94', '5']], asks: [['96', '5']], key: 1 });
+    e.sourceTrades('BTC/USDT', [trade('old', '94', 4999)]);
+    expect(order.status).toBe('open');
+    now = 6000;
+    e.sourceTrades('BTC/USDT', [trade('new', '94.5', 5000)]);
+    expect(order).toMatchObject({ status: 'closed', lastTradeTimestamp: 5000 });
+  });
+
+  it('behavior: a trailing sell follows the highest price by its amount; a trailing buy the lowest by its percent', () => {
+    const e = engine();
+    const sell = e.placeOrder({
+      ...market('a', 'sell', '1'),
+      trigger: { kind: 'trailing', trailingAmount: '2' },
+      lastPrice: '100',
+    }).order;
+    const buy = e.placeOrder({
+      ...market('b', 'buy', '1'),
+      trigger: { kind: 'trailing', trailingPercent: '10' },
+      lastPrice: '100',
+    }).order;
+    expect([sell.trigger!.price, buy.trigger!.price]).toEqual(['98', '110']);
+    expect(buy.reserved).toBe('115.5'); // 1 x 110 x 1.05: the trigger only moves down from there
+    e.setSourceBook('BTC/USDT', { bids: [['89.9', '5']], asks: [['99.1', '5']], key: 1 });
+    const path: [string, string][] = [];
+    for (const [i, p] of ['101', '103', '102', '101.5', '90', '95'].entries()) {
+      e.sourceTrades('BTC/USDT', [trade(`t${i}`, p)]);
+      path.push([sell.trigger!.price, buy.trigger!.price]);
+    }
+    expect(path).toEqual([
+      ['99', '110'],
+      ['101', '110'],
+      ['101', '110'],
+      ['101', '110'],
+      // 90 fired the sell (at or below 101), which sold at 89.9: the buy now trails that by 10%
+      ['101', '98.89'],
+      ['101', '98.89'],
+    ]);
+    expect(sell).toMatchObject({ status: 'closed', trigger: { triggeredBy: '90', extreme: '103' } });
+    expect(buy.status).toBe('open');
+    e.sourceTrades('BTC/USDT', [trade('t9', '99')]);
+    expect(buy).toMatchObject({ status: 'closed', filled: '1', trigger: { extreme: '89.9', triggeredBy: '99' } });
+    expect(() =>
+      e.placeOrder({ ...market('a', 'sell', '1'), trigger: { kind: 'trailing', trailingAmount: '200' } }),
+    ).toThrow(InvalidOrder);
+    expect(() =>
+      e.placeOrder({
+        ...market('a', 'sell', '1'),
+        trigger: { kind: 'trailing', trailingAmount: '1', trailingPercent: '1' },
+      }),
+    ).toThrow(InvalidOrder);
+    expect(e.audit()).toEqual([]);
+  });
+
+  it('behavior: listeners hear the placement, then the trigger with its fills', () => {
+    const e = engine();
+    const seen: string[] = [];
+    e.on((ev) => {
+      if (ev.type === 'order')
+        seen.push(`${ev.order.status}:${ev.order.trigger?.triggeredAt === undefined ? 'waiting' : 'fired'}`);
+      if (ev.type === 'trade') seen.push(`trade:${ev.trade.amount}`);
+    });
+    e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '95'));
+    expect(seen).toEqual(['open:waiting']);
+    e.setSourceBook('BTC/USDT', { bids: [['94', '5']], asks: [['96', '5']], key: 1 });
+    e.sourceTrades('BTC/USDT', [trade('t1', '95')]);
+    expect(seen).toEqual(['open:waiting', 'trade:1', 'closed:fired']);
+  });
+
+  it('behavior: a waiting trigger order survives snapshot and restore, then fires', () => {
+    const e = engine();
+    e.sourceTrades('BTC/USDT', [trade('t0', '100')]);
+    const sell = e.placeOrder(trig(market('a', 'sell', '1'), 'stopLoss', '95')).order;
+    e.placeOrder({ ...market('b', 'sell', '1'), trigger: { kind: 'trailing', trailingAmount: '3' } });
+    e.sourceTrades('BTC/USDT', [trade('t1', '102')]);
+    const state = JSON.parse(JSON.stringify(e.snapshot())) as ReturnType<MatchingEngine['snapshot']>;
+    const r = engine();
+    r.restore(state);
+    expect(r.snapshot()).toEqual(e.snapshot());
+    expect(r.audit()).toEqual([]);
+    expect(r.hasResting('BTC/USDT')).toBe(true);
+    expect(r.listOrders('b')[0]!.trigger).toMatchObject({ extreme: '102', price: '99' });
+    r.setSourceBook('BTC/USDT', { bids: [['94', '5']], asks: [['96', '5']], key: 1 });
+    r.sourceTrades('BTC/USDT', [trade('t2', '95')]);
+    expect(r.getOrder('a', sell.id)).toMatchObject({ status: 'closed', filled: '1' });
+    expect(r.listOrders('b')[0]).toMatchObject({ status: 'closed', filled: '1' });
+    expect(r.audit()).toEqual([]);
+    // a waiting order that holds the wrong amount is refused
+    const bad = JSON.parse(JSON.stringify(state)) as typeof state;
+    bad.orders.find((o) => o.id === sell.id)!.reserved = '0.5';
+    bad.accounts['a']!['BTC']!.used = '0.5';
+    expect(() => engine().restore(bad)).toThrow(/trigger order .* holds 0.5/);
   });
 });
