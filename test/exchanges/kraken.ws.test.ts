@@ -302,13 +302,24 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Orders and fills of one account on BTC/USD (limit buys of 0.01 at 26000), as the executions snapshot lists them
- * (open orders, the last 50 fills) and as REST reports them (QueryOrders, OpenOrders, TradesHistory).
+ * (open orders, the last 50 fills) and as REST reports them (QueryOrders, OpenOrders, TradesHistory). Each fill
+ * costs a fee of 0.416 USD, charged in USD or (`feeIn` BTC) as 0.000016 BTC.
  */
 class Account {
   readonly open = new Map<string, Msg>();
   readonly closed = new Map<string, Msg>();
   readonly fills: Msg[] = [];
   private tradeId = 62887600;
+
+  constructor(readonly feeIn: 'USD' | 'BTC' = 'USD') {}
+
+  private get feePerFill(): number {
+    return this.feeIn === 'USD' ? 0.416 : 0.000016;
+  }
+
+  private fillsOf(orderId: string): Msg[] {
+    return this.fills.filter((f) => f['order_id'] === orderId);
+  }
 
   /** Places an order; returns its report (pending_new and new in one, as a snapshot lists it). */
   place(id: string, at = Date.now()): Msg {
@@ -324,6 +335,8 @@ class Account {
       order_type: 'limit',
       limit_price: 26000,
       order_status: 'new',
+      fee_usd_equiv: 0,
+      fee_ccy_pref: this.feeIn === 'USD' ? 'fciq' : 'fcib',
       timestamp: iso(at),
     };
     this.open.set(id, { ...order, opened: at });
@@ -335,11 +348,13 @@ class Account {
     const order = this.open.get(orderId)!;
     const cum = Math.round((order['cum_qty'] + qty) * 1e8) / 1e8;
     const done = cum >= order['order_qty'];
+    const feeUsd = Math.round((this.fillsOf(orderId).length + 1) * 416) / 1000;
     Object.assign(order, {
       cum_qty: cum,
       cum_cost: cum * 26000,
       avg_price: 26000,
       order_status: done ? 'filled' : 'partially_filled',
+      fee_usd_equiv: feeUsd,
       timestamp: iso(at),
     });
     const fill: Msg = {
@@ -359,7 +374,8 @@ class Account {
       cum_qty: cum,
       cum_cost: cum * 26000,
       avg_price: 26000,
-      fees: [{ asset: 'USD', qty: 0.416 }],
+      fee_usd_equiv: feeUsd,
+      fees: [{ asset: this.feeIn, qty: this.feePerFill }],
     };
     this.fills.push(fill);
     if (done) {
@@ -384,8 +400,9 @@ class Account {
     return [...open, ...(trades ? this.fills.slice(-50) : [])];
   }
 
-  /** An order as QueryOrders and OpenOrders write it. */
-  private restOrder(o: Msg): Msg {
+  /** An order as QueryOrders and OpenOrders write it (with `trades`, the ids of its fills). */
+  private restOrder(o: Msg, trades: boolean): Msg {
+    const fills = this.fillsOf(o['order_id']);
     const out: Msg = {
       refid: null,
       userref: 0,
@@ -406,14 +423,15 @@ class Account {
       vol: '0.01000000',
       vol_exec: o['cum_qty'].toFixed(8),
       cost: o['cum_cost'].toFixed(5),
-      fee: '0.00000',
+      fee: (fills.length * this.feePerFill).toFixed(8),
       price: o['cum_qty'] > 0 ? '26000.0' : '0.00000',
       stopprice: '0.00000',
       limitprice: '0.00000',
       misc: '',
-      oflags: 'fciq',
+      oflags: this.feeIn === 'USD' ? 'fciq' : 'fcib',
     };
     if (o['closed'] !== undefined) out['closetm'] = o['closed'] / 1000;
+    if (trades && fills.length > 0) out['trades'] = fills.map((f) => f['exec_id']);
     return out;
   }
 
@@ -422,12 +440,12 @@ class Account {
       const out: Msg = {};
       for (const id of (p['txid'] ?? '').split(',')) {
         const o = this.open.get(id) ?? this.closed.get(id);
-        if (o !== undefined) out[id] = this.restOrder(o);
+        if (o !== undefined) out[id] = this.restOrder(o, p['trades'] === 'true');
       }
       return out;
     },
-    OpenOrders: (): Msg => ({
-      open: Object.fromEntries([...this.open].map(([id, o]) => [id, this.restOrder(o)])),
+    OpenOrders: (p: Record<string, string>): Msg => ({
+      open: Object.fromEntries([...this.open].map(([id, o]) => [id, this.restOrder(o, p['trades'] === 'true')])),
     }),
     /** 50 fills a call, newest first, after `start` (seconds, exclusive); `ofs` skips that many of the newest. */
     TradesHistory: (p: Record<string, string>): Msg => {
@@ -1506,6 +1524,56 @@ describe('kraken websocket v2', () => {
     /** A balances update (a ledger entry) as the channel streams it. */
     const ledger = (v: Venue, asset: string, balance: number): void =>
       v.send({ channel: 'balances', type: 'update', sequence: 2, data: [{ asset, balance }] }, '/auth/v2');
+
+    it("behavior: REST's fee of an order (in the currency charged) stays on the published order; fills streamed later add theirs, those REST counted do not", async () => {
+      const account = new Account('BTC');
+      const v = await accountVenue(account);
+      const rest = restFake(account.rest);
+      const ex = make(v, {}, rest);
+      const params = { snap_orders: false, snap_trades: false };
+      const first = ex.watchOrders(undefined, undefined, undefined, params);
+      await waitFor(() => subscribes(v, 'executions').length === 1);
+      await sleep(20);
+      execUpdate(v, [account.place(O1), account.place(O2)]);
+      expect((await first).map((o) => [o.id, o.fee])).toEqual([
+        [O1, { cost: 0, currency: 'USD' }],
+        [O2, { cost: 0, currency: 'USD' }],
+      ]);
+
+      const next = ex.watchOrders(undefined, undefined, undefined, params);
+      await sleep(5);
+      v.peers[0]!.socket.terminate();
+      // in the gap: O1 fills in two parts and closes, O2 fills in part
+      account.fill(O1, 'TFEE01-AAAAA-000001', 0.004);
+      account.fill(O1, 'TFEE02-AAAAA-000002', 0.006);
+      account.fill(O2, 'TFEE03-AAAAA-000003', 0.002);
+      const orders = await next;
+      expect(orders.map((o) => [o.id, o.status, o.fee, o.fees])).toEqual([
+        [O2, 'open', { cost: 0.000016, currency: 'BTC' }, [{ cost: 0.000016, currency: 'BTC' }]],
+        [O1, 'closed', { cost: 0.000032, currency: 'BTC' }, [{ cost: 0.000032, currency: 'BTC' }]],
+      ]);
+      expect(rest.posts.map((p) => [p.endpoint, p.params['trades']])).toEqual([
+        ['OpenOrders', 'true'],
+        ['QueryOrders', 'true'],
+      ]);
+
+      // O2's fill from the gap reported again is counted already; its next fill adds its fee in BTC
+      const after = ex.watchOrders(undefined, undefined, undefined, params);
+      await sleep(5);
+      execUpdate(v, [account.fills.at(-1)!, account.fill(O2, 'TFEE04-AAAAA-000004', 0.003)]);
+      expect((await after).map((o) => [o.id, o.filled, o.fee])).toEqual([
+        [O2, 0.005, { cost: 0.000032, currency: 'BTC' }],
+      ]);
+
+      // a fill charged in another currency leaves the stream's fee (in USD) standing
+      const later = ex.watchOrders(undefined, undefined, undefined, params);
+      await sleep(5);
+      const fill = account.fill(O2, 'TFEE05-AAAAA-000005', 0.001);
+      execUpdate(v, [{ ...fill, fees: [{ asset: 'USD', qty: 0.416 }] }]);
+      expect((await later).map((o) => [o.id, o.filled, o.fee])).toEqual([
+        [O2, 0.006, { cost: 1.248, currency: 'USD' }],
+      ]);
+    });
 
     it('behavior: balances without a snapshot get REST balances after a reconnect when they changed; earn parts add to their asset; a ledger entry streamed meanwhile wins', async () => {
       const account = new Account();

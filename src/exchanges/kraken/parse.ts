@@ -885,12 +885,17 @@ export function parseWsMyTrade(raw: WsExecution, symbol: string | undefined, cod
 
 /**
  * An order from the execution reports seen for it, merged oldest first (each report carries only what changed).
- * `created` and `lastTrade` are the times of its first report and of its last fill.
+ * `created` and `lastTrade` are the times of its first report and of its last fill; `restFee` is the fee REST
+ * reported for it (in the currency charged), which stands in for the stream's fee in USD.
  */
 export function parseWsOrder(
   raw: WsExecution,
   symbol: string | undefined,
-  times: { created?: number | undefined; lastTrade?: number | undefined },
+  times: {
+    created?: number | undefined;
+    lastTrade?: number | undefined;
+    restFee?: { cost: string; currency: string | undefined } | undefined;
+  },
   market?: Market,
 ): Order {
   const rawType = raw.order_type;
@@ -919,8 +924,13 @@ export function parseWsOrder(
       triggerPrice: trigger,
       stopLossPrice: rawType?.startsWith('stop-loss') === true ? trigger : undefined,
       takeProfitPrice: rawType?.startsWith('take-profit') === true ? trigger : undefined,
-      // the only order-level fee Kraken reports is its value in USD
-      fee: raw.fee_usd_equiv === undefined ? undefined : { cost: toDecimal(raw.fee_usd_equiv), currency: 'USD' },
+      // the only order-level fee the stream reports is its value in USD
+      fee:
+        times.restFee !== undefined
+          ? { cost: times.restFee.cost, currency: times.restFee.currency }
+          : raw.fee_usd_equiv === undefined
+            ? undefined
+            : { cost: toDecimal(raw.fee_usd_equiv), currency: 'USD' },
       info: raw,
     },
     market,

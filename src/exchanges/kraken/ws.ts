@@ -27,7 +27,7 @@ import type { ActiveWatches } from '../../core/exchange.js';
 import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, parse8601, sortBy, str } from '../../core/util.js';
-import { precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
+import { dAdd, dIsZero, precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
 import { KeyedCache, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
@@ -92,6 +92,18 @@ interface OrderState {
   lastTrade: number | undefined;
   /** What a catch-up published from REST: reports streamed later that say the same are not published again. */
   fromRest?: Order | undefined;
+  /** The fee REST reported for the order: it stands in for the stream's, which is in USD only. */
+  restFee?: RestFee | undefined;
+}
+
+/**
+ * An order's fee as REST reported it (QueryOrders, OpenOrders), in the currency charged, and the fills it counts
+ * when REST listed them: a fill streamed later that it does not count adds its fee.
+ */
+interface RestFee {
+  cost: string;
+  currency: string | undefined;
+  fills: Set<string> | undefined;
 }
 
 /** QueryOrders takes at most 50 ids a call. */
@@ -713,8 +725,10 @@ export class krakenStreams extends StreamHandler<kraken> {
       const symbol = market?.symbol ?? raw.symbol ?? known?.raw.symbol;
       const at = parse8601(raw.timestamp);
       const isFill = raw.exec_type === 'trade';
+      let fresh = false;
       if (isFill && raw.exec_id !== undefined) {
         if (this.execIds.get(raw.exec_id) === undefined) {
+          fresh = true;
           this.execIds.upsert(raw.exec_id, true);
           this.myTrades.push(parseWsMyTrade(raw, symbol, codeOf, market));
           if (symbol !== undefined) tradeSymbols.add(symbol);
@@ -729,6 +743,7 @@ export class krakenStreams extends StreamHandler<kraken> {
       const state: OrderState = known ?? { raw: {}, created: at, lastTrade: undefined };
       state.raw = { ...state.raw, ...raw };
       if (isFill && at !== undefined) state.lastTrade = at;
+      if (isFill && state.restFee !== undefined) this.addFillFee(state, raw, fresh);
       this.orderStates.upsert(raw.order_id, state);
       if (gap !== undefined) {
         // published by the catch-up, and only if it changed while the socket was down
@@ -752,6 +767,29 @@ export class krakenStreams extends StreamHandler<kraken> {
     }
     this.publishOrders(orderSymbols);
     this.publishTrades(tradeSymbols);
+  }
+
+  /**
+   * A fill streamed for an order whose fee REST reported: one that fee does not count yet (not among the fills REST
+   * listed; without that list, one not seen before) adds its fee when charged in the same currency. Charged in
+   * another, REST's fee is dropped and the stream's (in USD) stands.
+   */
+  private addFillFee(state: OrderState, fill: WsExecution, fresh: boolean): void {
+    const fee = state.restFee!;
+    const counted = fee.fills === undefined ? !fresh : fill.exec_id !== undefined && fee.fills.has(fill.exec_id);
+    if (counted) return;
+    let cost = fee.cost;
+    for (const part of Array.isArray(fill.fees) ? fill.fees : []) {
+      const qty = toDecimal(part.qty);
+      if (qty === undefined || dIsZero(qty)) continue;
+      if (this.exchange.safeCurrencyCode(part.asset) !== fee.currency) {
+        state.restFee = undefined;
+        return;
+      }
+      cost = dAdd(cost, qty);
+    }
+    fee.cost = cost;
+    if (fill.exec_id !== undefined) fee.fills?.add(fill.exec_id);
   }
 
   /** Resolves the watchOrders hashes of `symbols` ('' = all symbols) with what changed since their last call. */
@@ -903,7 +941,11 @@ export class krakenStreams extends StreamHandler<kraken> {
     const lookups = this.orderLookups();
     const changed = await ordersChangedInGap({
       known: ctx.before.filter(watched),
-      fetchOpenOrders: async () => (ctx.open ?? (await this.exchange.fetchOpenOrders())).filter(watched),
+      // with `trades`, each order lists its fills (the ones its fee counts)
+      fetchOpenOrders: async () =>
+        (ctx.open ?? (await this.exchange.fetchOpenOrders(undefined, undefined, undefined, { trades: true }))).filter(
+          watched,
+        ),
       fetchOrder: lookups.fetch,
     });
     if (!this.streams.isSubscribed('executions')) return;
@@ -975,6 +1017,15 @@ export class krakenStreams extends StreamHandler<kraken> {
     state.raw = { ...state.raw, ...patch };
     state.created ??= order.timestamp;
     if (order.lastTradeTimestamp !== undefined) state.lastTrade = order.lastTradeTimestamp;
+    const info = order.info as RawOrder | undefined;
+    const feeCost = order.fee?.cost === undefined ? undefined : (toDecimal(info?.fee) ?? toDecimal(order.fee.cost));
+    if (feeCost !== undefined) {
+      const listed = info?.trades;
+      const fills = Array.isArray(listed)
+        ? new Set(listed.filter((t): t is string => typeof t === 'string'))
+        : undefined;
+      state.restFee = { cost: feeCost, currency: order.fee?.currency, fills };
+    }
     this.orderStates.upsert(order.id, state);
     const published = this.orderOf(state);
     state.fromRest = published;
