@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildOrderBook, buildTrade } from '../../src/core/build.js';
 import { TICK_SIZE, dAdd, dCmp, dMul, dSub } from '../../src/core/decimal.js';
 import {
+  ArgumentsRequired,
   BadRequest,
   BadSymbol,
   ExchangeClosedByUser,
@@ -523,5 +524,295 @@ describe('paper: state file', () => {
     await expect(ex.fetchBalance()).rejects.toBeInstanceOf(ExchangeError);
     expect(readFileSync(file, 'utf8')).toBe('{"hello": "world"}');
     expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('paper: trigger orders', () => {
+  const lines = [
+    {
+      type: 'book',
+      symbol: 'BTC/USDT',
+      timestamp: 1000,
+      bids: [
+        ['100', '2'],
+        ['99', '5'],
+      ],
+      asks: [
+        ['101', '2'],
+        ['102', '5'],
+      ],
+    },
+    { type: 'trade', symbol: 'BTC/USDT', timestamp: 2000, price: '100.5', amount: '0.1', side: 'buy', id: 'a' },
+    { type: 'trade', symbol: 'BTC/USDT', timestamp: 3000, price: '99', amount: '0.1', side: 'sell', id: 'b' },
+    {
+      type: 'book',
+      symbol: 'BTC/USDT',
+      timestamp: 4000,
+      bids: [
+        ['97', '2'],
+        ['96', '5'],
+      ],
+      asks: [
+        ['98', '2'],
+        ['99', '5'],
+      ],
+    },
+    { type: 'trade', symbol: 'BTC/USDT', timestamp: 5000, price: '97', amount: '0.1', side: 'sell', id: 'c' },
+    { type: 'trade', symbol: 'BTC/USDT', timestamp: 6000, price: '104', amount: '0.1', side: 'buy', id: 'd' },
+  ];
+  const balance = { BTC: 2, USDT: 1000 };
+  /** A paper exchange on the replay, played up to the first trade (last price 100.5, clock 2000). */
+  const start = async (config: Record<string, unknown> = {}): Promise<{ ex: paper; replay: ReplaySource }> => {
+    const ex = new paper({ source: { lines, speed: 0 }, balance, ...config });
+    await ex.matchingEngine();
+    const replay = ex.source as ReplaySource;
+    replay.step(2);
+    return { ex, replay };
+  };
+
+  it('behavior: a stop-loss sell triggers when the last price falls to it and fills as a market order', async () => {
+    const { ex, replay } = await start();
+    const o = await ex.createOrder('BTC/USDT', 'market', 'sell', 1, undefined, { stopLossPrice: 98 });
+    expect(o).toMatchObject({ status: 'open', triggerPrice: 98, stopPrice: 98, stopLossPrice: 98, filled: 0 });
+    expect(o).toMatchObject({ remaining: 1, timestamp: 2000, takeProfitPrice: undefined });
+    expect((await ex.fetchOpenOrders('BTC/USDT')).map((x) => x.id)).toEqual([o.id]);
+    // waiting off the book, its base held
+    expect(await ex.fetchOrderBook('BTC/USDT')).toMatchObject({
+      bids: [
+        [100, 2],
+        [99, 5],
+      ],
+      asks: [
+        [101, 2],
+        [102, 5],
+      ],
+    });
+    expect((await ex.fetchBalance())['BTC']).toEqual({ free: 1, used: 1, total: 2 });
+    replay.step(1); // 99: not yet
+    expect((await ex.fetchOrder(o.id)).status).toBe('open');
+    replay.step(2); // a new book, then a trade at 97: fires, sells into the 97 bid
+    const done = await ex.fetchOrder(o.id);
+    expect(done).toMatchObject({
+      status: 'closed',
+      filled: 1,
+      average: 97,
+      lastTradeTimestamp: 5000,
+      triggerPrice: 98,
+    });
+    expect(done.trades[0]).toMatchObject({ price: 97, takerOrMaker: 'taker', fee: { currency: 'USDT' } });
+    expect(done.info.trigger).toMatchObject({ kind: 'stopLoss', triggeredAt: 5000, triggeredBy: '97' });
+    const b = await ex.fetchBalance();
+    expect(b['BTC']).toEqual({ free: 1, used: 0, total: 1 });
+    expect(b.total['USDT']).toBe(Number(dAdd('1000', dMul('97', '0.999'))));
+    expect(await ex.fetchOpenOrders()).toEqual([]);
+    await ex.close();
+  });
+
+  it('behavior: a take-profit limit sell triggers when the last price rises to it and rests at its limit price', async () => {
+    const { ex, replay } = await start();
+    const o = await ex.createTakeProfitOrder('BTC/USDT', 'limit', 'sell', 1, 103.5, 103);
+    expect(o).toMatchObject({ status: 'open', price: 103.5, triggerPrice: 103, takeProfitPrice: 103 });
+    expect(o.stopLossPrice).toBeUndefined();
+    replay.step(3); // 99, a book, 97: the wrong way
+    expect((await ex.fetchOrder(o.id)).info.trigger.triggeredAt).toBeUndefined();
+    replay.step(1); // 104: fires; nothing bids 103.5, so it rests there as a maker
+    const fired = await ex.fetchOrder(o.id);
+    expect(fired).toMatchObject({ status: 'open', filled: 0, price: 103.5, lastUpdateTimestamp: 6000 });
+    expect(fired.info.trigger).toMatchObject({ triggeredAt: 6000, triggeredBy: '104' });
+    expect((await ex.fetchOrderBook('BTC/USDT')).asks[0]).toEqual([98, 2]);
+    expect((await ex.fetchOrderBook('BTC/USDT')).asks.at(-1)).toEqual([103.5, 1]);
+    expect((await ex.fetchBalance())['BTC']).toEqual({ free: 1, used: 1, total: 2 });
+    await ex.cancelOrder(o.id);
+    expect((await ex.fetchBalance())['BTC']).toEqual({ free: 2, used: 0, total: 2 });
+    await ex.close();
+  });
+
+  it('behavior: triggerPrice fires above or below the last price it was placed at, or the way triggerDirection says', async () => {
+    const { ex, replay } = await start();
+    // last 100.5: 97 is below it (fires on the way down), 104 above it (fires on the way up)
+    const down = await ex.createTriggerOrder('BTC/USDT', 'market', 'buy', 1, undefined, 97);
+    const up = await ex.createOrder('BTC/USDT', 'limit', 'buy', 1, 105, { stopPrice: 104 });
+    const told = await ex.createOrder('BTC/USDT', 'market', 'sell', 1, undefined, {
+      triggerPrice: 95,
+      triggerDirection: 'descending',
+    });
+    expect([down, up, told].map((o) => o.info.trigger.direction)).toEqual(['below', 'above', 'below']);
+    expect(up).toMatchObject({ triggerPrice: 104, stopPrice: 104, stopLossPrice: undefined });
+    replay.step(3);
+    expect((await ex.fetchOrder(down.id)).trades.map((t) => [t.price, t.amount])).toEqual([[98, 1]]);
+    expect((await ex.fetchOrder(up.id)).status).toBe('open');
+    replay.step(1); // 104: the buy stop-limit at 105 takes what the first one left of the 98 ask
+    expect(await ex.fetchOrder(up.id)).toMatchObject({ status: 'closed', filled: 1, average: 98 });
+    expect((await ex.fetchOrder(told.id)).status).toBe('open'); // 95 never traded
+    const engine = await ex.matchingEngine();
+    expect(engine.audit()).toEqual([]);
+    await ex.close();
+  });
+
+  it('behavior: a trigger order that never fires is cancellable and gives back what it held', async () => {
+    const { ex, replay } = await start();
+    const o = await ex.createStopLossOrder('BTC/USDT', 'limit', 'buy', 1, 120, 110);
+    expect((await ex.fetchBalance())['USDT']).toEqual({ free: 880, used: 120, total: 1000 });
+    const canceled = await ex.cancelOrder(o.id, 'BTC/USDT');
+    expect(canceled).toMatchObject({ status: 'canceled', filled: 0, triggerPrice: 110 });
+    expect((await ex.fetchBalance())['USDT']).toEqual({ free: 1000, used: 0, total: 1000 });
+    replay.step(10);
+    expect((await ex.fetchCanceledOrders()).map((x) => x.id)).toEqual([o.id]);
+    expect(await ex.fetchMyTrades()).toEqual([]);
+    await ex.close();
+  });
+
+  it('behavior: a trailing stop sell follows the highest last price by trailingAmount', async () => {
+    const { ex, replay } = await start();
+    const o = await ex.createTrailingAmountOrder('BTC/USDT', 'market', 'sell', 1, undefined, 2);
+    expect(o.triggerPrice).toBe(98.5); // 100.5 - 2
+    replay.step(1); // 99: above 98.5
+    expect((await ex.fetchOrder(o.id)).status).toBe('open');
+    replay.step(2); // 97
+    expect(await ex.fetchOrder(o.id)).toMatchObject({ status: 'closed', average: 97, triggerPrice: 98.5 });
+    const pct = await ex.createTrailingPercentOrder('BTC/USDT', 'market', 'buy', 0.5, undefined, 5);
+    expect(pct.triggerPrice).toBe(Number(dMul('97', '1.05')));
+    await expect(
+      ex.createTrailingAmountOrder('BTC/USDT', 'market', 'sell', 1, undefined, 2, 105),
+    ).rejects.toBeInstanceOf(NotSupported);
+    await ex.close();
+  });
+
+  it('error: trigger orders are refused before anything changes when they cannot work', async () => {
+    const { ex } = await start();
+    const before = await ex.fetchBalance();
+    // the last price (100.5) is already past these: Binance's "Order would trigger immediately"
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'sell', 1, undefined, { stopLossPrice: 101 }),
+    ).rejects.toBeInstanceOf(OrderImmediatelyFillable);
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'buy', 1, undefined, { triggerPrice: 99, triggerDirection: 'above' }),
+    ).rejects.toBeInstanceOf(OrderImmediatelyFillable);
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'buy', 1, undefined, { triggerPrice: 99, triggerDirection: 'sideways' }),
+    ).rejects.toBeInstanceOf(InvalidOrder);
+    await expect(
+      ex.createOrder('BTC/USDT', 'limit', 'buy', 1, 90, { triggerPrice: 95, postOnly: true }),
+    ).rejects.toBeInstanceOf(InvalidOrder);
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'sell', 1, undefined, { triggerPrice: -5 }),
+    ).rejects.toBeInstanceOf(InvalidOrder);
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'sell', 3, undefined, { stopLossPrice: 90 }),
+    ).rejects.toBeInstanceOf(InsufficientFunds);
+    // a market buy holds amount x trigger price x 1.05: 10 x 100 x 1.05 = 1050 > 1000
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'buy', 10, undefined, { triggerPrice: 100, triggerDirection: 'below' }),
+    ).rejects.toBeInstanceOf(InsufficientFunds);
+    await expect(ex.createStopLossOrder('BTC/USDT', 'market', 'sell', 1)).rejects.toBeInstanceOf(ArgumentsRequired);
+    await expect(
+      ex.createOrder('BTC/USDT', 'market', 'sell', 1, undefined, { trailingAmount: 1, trailingPercent: 1 }),
+    ).rejects.toBeInstanceOf(InvalidOrder);
+    expect(await ex.fetchOpenOrders()).toEqual([]);
+    expect((await ex.fetchBalance()).total).toEqual(before.total);
+    expect((await ex.fetchBalance()).used).toEqual(before.used);
+    expect(ex.has).toMatchObject({
+      createTriggerOrder: true,
+      createStopLossOrder: true,
+      createTakeProfitOrder: true,
+      createTrailingAmountOrder: true,
+      createTrailingPercentOrder: true,
+      createOrderWithTakeProfitAndStopLoss: false,
+    });
+    await ex.close();
+  });
+
+  it('behavior: watchOrders sees the placement, then the trigger with its fills', async () => {
+    const { ex, replay } = await start();
+    await ex.watchBalance(); // the first call loads the streams and answers with the current balance
+    const placed = ex.watchOrders('BTC/USDT');
+    const o = await ex.createStopLossOrder('BTC/USDT', 'market', 'sell', 1, undefined, 98);
+    expect((await placed).map((x) => [x.id, x.status, x.stopLossPrice, x.filled])).toEqual([[o.id, 'open', 98, 0]]);
+    const fired = ex.watchOrders('BTC/USDT');
+    const mine = ex.watchMyTrades('BTC/USDT');
+    const next = ex.watchBalance();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // watchers start listening once their call has begun
+    replay.step(3);
+    const update = await fired;
+    expect(update.map((x) => [x.id, x.status, x.filled, x.info.trigger.triggeredBy])).toEqual([
+      [o.id, 'closed', 1, '97'],
+    ]);
+    expect((await mine).map((t) => [t.order, t.price, t.amount])).toEqual([[o.id, 97, 1]]);
+    expect((await next)['BTC']).toEqual({ free: 1, used: 0, total: 1 });
+    await ex.close();
+  });
+
+  it('behavior: a pending trigger order survives a restart from the state file and fires afterwards', async () => {
+    const file = join(tmp(), 'state.json');
+    const { ex: a } = await start({ stateFile: file });
+    const stop = await a.createStopLossOrder('BTC/USDT', 'market', 'sell', 1, undefined, 98);
+    const trail = await a.createTrailingAmountOrder('BTC/USDT', 'market', 'buy', 0.5, undefined, 3);
+    await a.close();
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { engine: { orders: { trigger?: unknown }[] } };
+    expect(saved.engine.orders.map((o) => o.trigger)).toEqual([
+      { kind: 'stopLoss', direction: 'below', price: '98' },
+      { kind: 'trailing', direction: 'above', price: '103.5', trailingAmount: '3', extreme: '100.5' },
+    ]);
+
+    const b = new paper({ source: { lines, speed: 0 }, stateFile: file, balance });
+    const open = await b.fetchOpenOrders();
+    expect(open.map((o) => [o.id, o.status, o.triggerPrice])).toEqual([
+      [stop.id, 'open', 98],
+      [trail.id, 'open', 103.5],
+    ]);
+    expect((await b.fetchBalance()).used).toMatchObject({ BTC: 1, USDT: Number(dMul('0.5', dMul('103.5', '1.05'))) });
+    expect((await b.matchingEngine()).audit()).toEqual([]);
+    (b.source as ReplaySource).step(5); // the replay again from its start: 97 fires the stop, the trail follows to 97
+    expect((await b.fetchOrder(stop.id)).status).toBe('closed');
+    expect((await b.fetchOrder(trail.id)).triggerPrice).toBe(100);
+    await b.close();
+
+    // the next run replays what came after: a book, 97 (the trail stays at 100), then 104 fires the trailing buy
+    const c = new paper({ source: { lines: lines.slice(3), speed: 0 }, stateFile: file, balance });
+    expect((await c.fetchOrder(stop.id)).status).toBe('closed'); // the fire was saved
+    expect(await c.fetchOrder(trail.id)).toMatchObject({ status: 'open', triggerPrice: 100 });
+    (c.source as ReplaySource).step(3);
+    expect(await c.fetchOrder(trail.id)).toMatchObject({ status: 'closed', filled: 0.5, average: 98 });
+    await c.close();
+  });
+
+  it('behavior: on the embedded data a market sell sweeping the bids sets off another account’s stop-loss', async () => {
+    const ex = new paper();
+    const stop = await ex.createOrder('BTC/USDT', 'market', 'sell', 0.1, undefined, {
+      stopLossPrice: 73380,
+      account: 'bob',
+    });
+    expect(stop.status).toBe('open');
+    const sweep = await ex.createOrder('BTC/USDT', 'market', 'sell', 2);
+    expect(sweep.trades.at(-1)!.price).toBeLessThanOrEqual(73380);
+    const fired = await ex.fetchOrder(stop.id, undefined, { account: 'bob' });
+    expect(fired).toMatchObject({ status: 'closed', filled: 0.1 });
+    expect(fired.average).toBeLessThanOrEqual(73380);
+    await ex.close();
+  });
+
+  it('behavior: with a live source, trigger orders pull its trades and fire from them', async () => {
+    let now = 5_000;
+    const live = new fakelive();
+    live.trades = [
+      buildTrade({ id: 't0', timestamp: 4_000, symbol: 'BTC/USD', side: 'buy', price: '30005', amount: '1', info: {} }),
+    ];
+    const ex = new paper({ source: live, now: () => now, options: { pollInterval: 1000 } });
+    const o = await ex.createStopLossOrder('BTC/USD', 'market', 'sell', 0.5, undefined, 29990);
+    expect(o.info.trigger.direction).toBe('below');
+    live.trades = [
+      buildTrade({
+        id: 't1',
+        timestamp: 6_000,
+        symbol: 'BTC/USD',
+        side: 'sell',
+        price: '29990',
+        amount: '2',
+        info: {},
+      }),
+    ];
+    now = 7_000;
+    expect(await ex.fetchOrder(o.id)).toMatchObject({ status: 'closed', filled: 0.5, average: 30000 });
+    await ex.close();
   });
 });
