@@ -18,6 +18,10 @@
  *   against an order of the same account.
  * - Post-only orders that would take are rejected (OrderImmediatelyFillable) and nothing changes; IOC and market
  *   orders cancel their unfilled remainder; FOK orders fill entirely or are canceled without any fill.
+ * - Trigger orders (stop-loss, take-profit, plain triggers, trailing stops) wait off the book, open, holding at
+ *   placement what they will need once triggered. They fire on the last traded price (source trades and paper fills,
+ *   each in turn, from no earlier than their placement): their hold is released and they are matched like a new
+ *   order arriving then. One whose price the last price already reached is refused (OrderImmediatelyFillable).
  */
 import {
   TICK_SIZE,
@@ -576,7 +580,8 @@ export class MatchingEngine {
     const trades: EngineTrade[] = [];
     try {
       trades.push(...this.execute(order, market, plan, order.timestamp));
-      trades.push(...this.settle());
+      // its fills are the market's last prices now: trigger orders they reach fire (their fills are theirs)
+      this.settle();
     } finally {
       this.flush();
     }
@@ -996,7 +1001,8 @@ export class MatchingEngine {
   /** Takes an open order off the book (or a waiting trigger order off its list) and releases what it holds. */
   private close(order: EngineOrder, status: 'canceled' | 'expired', now: number): void {
     const market = this.market(order.symbol);
-    if (this.isWaiting(order)) {
+    const waiting = this.isWaiting(order);
+    if (waiting) {
       const list = this.waitingOn(order.symbol);
       list.splice(list.indexOf(order), 1);
     }
@@ -1009,7 +1015,7 @@ export class MatchingEngine {
     this.remove(order);
     this.emit({ type: 'order', order });
     this.emit({ type: 'balance', account: order.account });
-    this.emit({ type: 'book', symbol: order.symbol });
+    if (!waiting) this.emit({ type: 'book', symbol: order.symbol });
   }
 
   // ---- the resting book ----

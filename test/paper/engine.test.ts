@@ -639,12 +639,12 @@ describe('paper engine: trigger orders', () => {
     const stop = e.placeOrder(trig(market('b', 'sell', '1'), 'stopLoss', '98.5')).order;
     const second = e.placeOrder(trig(market('c', 'sell', '1'), 'stopLoss', '97', { lastPrice: '100' })).order;
     const { trades } = e.placeOrder(market('a', 'sell', '2'));
-    // a's own fills (99, 98), then b's stop at 98
+    // a's own fills (99, 98), then b's stop at 98; placeOrder answers with a's fills only
     expect(trades.map((t) => [t.account, t.price, t.amount])).toEqual([
       ['a', '99', '1'],
       ['a', '98', '1'],
-      ['b', '98', '1'],
     ]);
+    expect(e.listTrades('b').map((t) => [t.price, t.amount, t.takerOrMaker])).toEqual([['98', '1', 'taker']]);
     expect(stop).toMatchObject({ status: 'closed', trigger: { triggeredBy: '98' } });
     expect(second.status).toBe('open'); // 98 never reached 97
     expect(e.lastPrice('BTC/USDT')).toBe('98');
