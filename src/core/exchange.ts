@@ -1020,55 +1020,38 @@ export abstract class Exchange {
     return this.#streams;
   }
   watchTicker(symbol: string, params?: Dict): Promise<Ticker> {
-    this.#pin('watchTicker', [symbol]);
-    // once loaded, straight to the handler: no extra promise hops on a call a loop makes per update
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchTicker === true) return h.watchTicker!(symbol, params);
-    return this.streamHandler('watchTicker').then((handler) => handler.watchTicker!(symbol, params));
+    return this.#watch('watchTicker', [symbol], (h) => h.watchTicker!(symbol, params));
   }
   watchTickers(symbols?: string[], params?: Dict): Promise<Tickers> {
-    this.#pin('watchTickers', [symbols]);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchTickers === true) return h.watchTickers!(symbols, params);
-    return this.streamHandler('watchTickers').then((handler) => handler.watchTickers!(symbols, params));
+    return this.#watch('watchTickers', [symbols], (h) => h.watchTickers!(symbols, params));
   }
   watchOrderBook(symbol: string, limit?: number, params?: Dict): Promise<OrderBook> {
-    this.#pin('watchOrderBook', [symbol]);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchOrderBook === true) return h.watchOrderBook!(symbol, limit, params);
-    return this.streamHandler('watchOrderBook').then((handler) => handler.watchOrderBook!(symbol, limit, params));
+    return this.#watch('watchOrderBook', [symbol], (h) => h.watchOrderBook!(symbol, limit, params));
   }
   watchTrades(symbol: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
-    this.#pin('watchTrades', [symbol]);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchTrades === true) return h.watchTrades!(symbol, since, limit, params);
-    return this.streamHandler('watchTrades').then((handler) => handler.watchTrades!(symbol, since, limit, params));
+    return this.#watch('watchTrades', [symbol], (h) => h.watchTrades!(symbol, since, limit, params));
   }
   watchOHLCV(symbol: string, timeframe?: string, since?: number, limit?: number, params?: Dict): Promise<OHLCV[]> {
-    this.#pin('watchOHLCV', [symbol, timeframe]);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchOHLCV === true) return h.watchOHLCV!(symbol, timeframe, since, limit, params);
-    return this.streamHandler('watchOHLCV').then((handler) =>
-      handler.watchOHLCV!(symbol, timeframe, since, limit, params),
+    return this.#watch('watchOHLCV', [symbol, timeframe], (h) =>
+      h.watchOHLCV!(symbol, timeframe, since, limit, params),
     );
   }
   watchBalance(params?: Dict): Promise<Balances> {
-    this.#pin('watchBalance', []);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchBalance === true) return h.watchBalance!(params);
-    return this.streamHandler('watchBalance').then((handler) => handler.watchBalance!(params));
+    return this.#watch('watchBalance', [], (h) => h.watchBalance!(params));
   }
   watchOrders(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Order[]> {
-    this.#pin('watchOrders', [symbol]);
-    const h = this.#handler;
-    if (h !== undefined && this.has.watchOrders === true) return h.watchOrders!(symbol, since, limit, params);
-    return this.streamHandler('watchOrders').then((handler) => handler.watchOrders!(symbol, since, limit, params));
+    return this.#watch('watchOrders', [symbol], (h) => h.watchOrders!(symbol, since, limit, params));
   }
   watchMyTrades(symbol?: string, since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
-    this.#pin('watchMyTrades', [symbol]);
+    return this.#watch('watchMyTrades', [symbol], (h) => h.watchMyTrades!(symbol, since, limit, params));
+  }
+
+  /** A plain watch call: pins its subscription, then (once loaded) goes straight to the handler, no promise hops. */
+  #watch<T>(method: WatchMethod, named: unknown[], call: (h: StreamHandlerLike) => Promise<T>): Promise<T> {
+    this.#pin(method, named);
     const h = this.#handler;
-    if (h !== undefined && this.has.watchMyTrades === true) return h.watchMyTrades!(symbol, since, limit, params);
-    return this.streamHandler('watchMyTrades').then((handler) => handler.watchMyTrades!(symbol, since, limit, params));
+    if (h !== undefined && this.has[method] === true) return call(h);
+    return this.streamHandler(method).then(call);
   }
 
   // ---- ending streams (CCXT's unWatch* methods) ----
@@ -1172,6 +1155,9 @@ export abstract class Exchange {
         for (const e of this.#watches.values()) {
           if (e.method !== method || (!e.pinned && e.holders === 0)) continue;
           if (symbol === undefined || e.symbol === symbol) return true;
+          // a watch of every symbol (watchOrders()) covers each of them; watchTickers() of all markets is its own
+          // stream where an exchange has one, so it does not
+          if (e.args[0] === undefined && method !== 'watchTickers') return true;
           if (Array.isArray(e.args[0]) && e.args[0].includes(symbol)) return true;
         }
         return false;
