@@ -719,20 +719,23 @@ export class MatchingEngine {
    */
   private settle(): EngineTrade[] {
     const out: EngineTrade[] = [];
-    for (let i = 0; i < this.prices.length; i++) {
-      const p = this.prices[i]!;
-      const last = this.lasts.get(p.symbol);
-      if (last === undefined || p.timestamp >= last.timestamp) this.lasts.set(p.symbol, p);
-      const list = this.waiting.get(p.symbol);
-      if (list === undefined || list.length === 0) continue;
-      for (const order of [...list]) {
-        if (!this.isWaiting(order) || order.timestamp > p.timestamp) continue;
-        const t = order.trigger!;
-        if (t.kind === 'trailing') this.trail(order, t, p.price);
-        if (reached(t.direction, t.price, p.price)) out.push(...this.fire(order, t, p.price, p.timestamp));
+    try {
+      for (let i = 0; i < this.prices.length; i++) {
+        const p = this.prices[i]!;
+        const last = this.lasts.get(p.symbol);
+        if (last === undefined || p.timestamp >= last.timestamp) this.lasts.set(p.symbol, p);
+        const list = this.waiting.get(p.symbol);
+        if (list === undefined || list.length === 0) continue;
+        for (const order of [...list]) {
+          if (!this.isWaiting(order) || order.timestamp > p.timestamp) continue;
+          const t = order.trigger!;
+          if (t.kind === 'trailing') this.trail(order, t, p.price);
+          if (reached(t.direction, t.price, p.price)) out.push(...this.fire(order, t, p.price, p.timestamp));
+        }
       }
+    } finally {
+      this.prices = [];
     }
-    this.prices = [];
     return out;
   }
 
