@@ -97,34 +97,45 @@ export class PaperStreams implements StreamHandlerLike {
 
   async watchBalance(params: Dict = {}): Promise<Balances> {
     await this.ready();
-    const hash = `balance:${this.accountOf(params)}`;
-    if (!this.started.has(hash)) {
+    const account = this.accountOf(params);
+    const hash = `balance:${account}`;
+    const version = this.balanceVersions.get(account) ?? 0;
+    // a change since this caller's last answer is answered at once, not lost while no call was waiting
+    if (!this.started.has(hash) || (this.balanceSeen.get(hash) ?? 0) < version) {
       this.started.add(hash);
+      this.balanceSeen.set(hash, version);
       return this.exchange.fetchBalance(params);
     }
     return this.wait<Balances>(hash);
   }
+  /** Balance changes per account, and the count each balance hash last answered with. */
+  private readonly balanceVersions = new Map<string, number>();
+  private readonly balanceSeen = new Map<string, number>();
 
   async watchTrades(symbol: string, since?: number, limit?: number, _params: Dict = {}): Promise<Trade[]> {
+    // what arrives from this call on counts, even while the call is still getting ready
+    const mark = this.tape.get(symbol)?.appended ?? 0;
     const s = (await this.ready(symbol))!;
     const hash = `trades:${s}`;
-    if (!this.cursors.has(hash)) this.cursors.set(hash, this.tapeOf(s).appended);
+    if (!this.cursors.has(hash)) this.cursors.set(hash, s === symbol ? mark : this.tapeOf(s).appended);
     const trades = await this.wait<Trade[]>(hash);
     return filterBySinceLimit(trades, given(since), given(limit), true);
   }
 
   async watchOrders(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Order[]> {
+    const mark = this.orders.appended;
     const s = await this.ready(symbol);
     const hash = `orders:${this.accountOf(params)}:${s ?? ''}`;
-    if (!this.cursors.has(hash)) this.cursors.set(hash, this.orders.appended);
+    if (!this.cursors.has(hash)) this.cursors.set(hash, mark);
     const orders = await this.wait<Order[]>(hash);
     return filterBySinceLimit(orders, given(since), given(limit), true);
   }
 
   async watchMyTrades(symbol?: string, since?: number, limit?: number, params: Dict = {}): Promise<Trade[]> {
+    const mark = this.myTrades.appended;
     const s = await this.ready(symbol);
     const hash = `mytrades:${this.accountOf(params)}:${s ?? ''}`;
-    if (!this.cursors.has(hash)) this.cursors.set(hash, this.myTrades.appended);
+    if (!this.cursors.has(hash)) this.cursors.set(hash, mark);
     const trades = await this.wait<Trade[]>(hash);
     return filterBySinceLimit(trades, given(since), given(limit), true);
   }
@@ -154,9 +165,12 @@ export class PaperStreams implements StreamHandlerLike {
     } else if (e.type === 'ticker') {
       this.resolve(`ticker:${e.symbol}`, e.ticker);
     } else if (e.type === 'balance') {
+      const version = (this.balanceVersions.get(e.account) ?? 0) + 1;
+      this.balanceVersions.set(e.account, version);
       const hash = `balance:${e.account}`;
       if (this.hasWaiters(hash) && this.engine !== undefined) {
         const b = this.engine.balance(e.account);
+        this.balanceSeen.set(hash, version);
         this.resolve(hash, buildBalance(b, { account: e.account, balances: b }, this.exchange.milliseconds()));
       }
     } else if (e.type === 'trades') {

@@ -249,6 +249,20 @@ describe('paper: watch', () => {
     await ex.close();
   });
 
+  it('behavior: a first watch call made just before an order sees it; a balance change between calls is not lost', async () => {
+    const ex = new paper();
+    const first = await ex.watchBalance(); // loads the streams
+    // this hash's first call: the fill below happens while the call is still getting ready
+    const mine = ex.watchMyTrades('BTC/USDT');
+    const o = await ex.createOrder('BTC/USDT', 'market', 'buy', 0.01);
+    expect((await mine).map((t) => t.order)).toContain(o.id);
+    await ex.createOrder('BTC/USDT', 'market', 'sell', 0.01);
+    // nobody was waiting when the two orders changed the balance: the next call answers with it at once
+    const next = await ex.watchBalance();
+    expect(next.total['USDT']).toBeLessThan(first.total['USDT']!);
+    await ex.close();
+  });
+
   it('behavior: stream() iterates updates; close() rejects pending watches with ExchangeClosedByUser', async () => {
     const ex = new paper();
     const seen: number[] = [];
@@ -731,7 +745,6 @@ describe('paper: trigger orders', () => {
     const fired = ex.watchOrders('BTC/USDT');
     const mine = ex.watchMyTrades('BTC/USDT');
     const next = ex.watchBalance();
-    await new Promise((resolve) => setTimeout(resolve, 0)); // watchers start listening once their call has begun
     replay.step(3);
     const update = await fired;
     expect(update.map((x) => [x.id, x.status, x.filled, x.info.trigger.triggeredBy])).toEqual([
