@@ -1,13 +1,15 @@
 /**
- * `unifex <exchange> watch orderbook|trades|ticker <symbol>`: a live view from `exchange.stream()`, redrawn in
+ * `unifex <exchange> watch orderbook|trades|ticker|ohlcv <symbol> [timeframe]`: a live view from `exchange.stream()`,
+ * redrawn in
  * place on a terminal (alternate screen, at most one frame per --interval ms), one JSON line per update when
  * stdout is not a terminal. Ctrl-C or q closes the exchange (sockets and timers) and restores the terminal.
  */
 import { NotSupported } from '../core/errors.js';
 import type { Exchange, StreamKind } from '../core/exchange.js';
-import type { OrderBook, Ticker, Trade } from '../core/types.js';
+import type { OHLCV, OrderBook, Ticker, Trade } from '../core/types.js';
 import { intOption, UsageError } from './args.js';
 import { checkSymbol } from './call.js';
+import { terminalChart, toCandles } from './chart.js';
 import { println, type Ctx } from './context.js';
 import { exactDiff, exactMid, exactSum, num, padEnd, padStart, paint, type Style } from './format.js';
 
@@ -16,7 +18,11 @@ const KINDS: Record<string, { stream: StreamKind; method: string }> = {
   book: { stream: 'orderBook', method: 'watchOrderBook' },
   trades: { stream: 'trades', method: 'watchTrades' },
   ticker: { stream: 'ticker', method: 'watchTicker' },
+  ohlcv: { stream: 'ohlcv', method: 'watchOHLCV' },
+  candles: { stream: 'ohlcv', method: 'watchOHLCV' },
 };
+const USAGE =
+  'usage: unifex <exchange> watch orderbook|trades|ticker|ohlcv <symbol> [timeframe] [--depth N] [--count N]';
 
 export interface Stopper {
   /** Registers what to do on Ctrl-C / SIGTERM; returns the unregister function. */
@@ -31,6 +37,9 @@ interface State {
   book?: OrderBook;
   trades: Trade[];
   ticker?: Ticker;
+  /** Candles by open time (history first, then what the stream brings). */
+  candles: Map<number, OHLCV>;
+  timeframe: string;
   prices: number[];
   started: number;
   status: string;
@@ -39,12 +48,11 @@ interface State {
 export async function runWatch(ex: Exchange, words: string[], ctx: Ctx, stopper: Stopper): Promise<void> {
   const [kindWord, symbol, ...extra] = words;
   const kind = kindWord === undefined ? undefined : KINDS[kindWord.toLowerCase()];
-  if (kind === undefined || symbol === undefined || extra.length > 0) {
-    throw new UsageError('usage: unifex <exchange> watch orderbook|trades|ticker <symbol> [--depth N] [--count N]');
-  }
+  const timeframe = kind?.stream === 'ohlcv' ? (extra.shift() ?? '1m') : '1m';
+  if (kind === undefined || symbol === undefined || extra.length > 0) throw new UsageError(USAGE);
   if (ex.has[kind.method] !== true) {
     const can = Object.entries(KINDS)
-      .filter(([k, v]) => k !== 'book' && ex.has[v.method] === true)
+      .filter(([k, v]) => k !== 'book' && k !== 'candles' && ex.has[v.method] === true)
       .map(([k]) => k);
     throw new NotSupported(
       `${ex.id} does not stream ${kindWord}${can.length > 0 ? ` (it streams: ${can.join(', ')})` : ' (no websocket support yet)'}`,
@@ -52,12 +60,34 @@ export async function runWatch(ex: Exchange, words: string[], ctx: Ctx, stopper:
     );
   }
   await checkSymbol(ex, symbol);
+  if (kind.stream === 'ohlcv') {
+    const known = Object.keys(ex.timeframes);
+    if (known.length > 0 && !known.includes(timeframe)) {
+      throw new UsageError(`${ex.id} has no timeframe ${timeframe}; it serves ${known.join(' ')}`);
+    }
+  }
   const depthOpt = intOption(ctx.args, 'depth');
   const count = intOption(ctx.args, 'count');
   const interval = intOption(ctx.args, 'interval', 0) ?? 100;
   const live = ctx.stdout.isTTY === true && !ctx.json;
 
-  const state: State = { updates: 0, trades: [], prices: [], started: Date.now(), status: 'connecting' };
+  const state: State = {
+    updates: 0,
+    trades: [],
+    candles: new Map(),
+    timeframe,
+    prices: [],
+    started: Date.now(),
+    status: 'connecting',
+  };
+  // a chart starts from the recent candles, then the stream moves its right edge
+  if (kind.stream === 'ohlcv' && live && ex.has.fetchOHLCV === true) {
+    try {
+      for (const c of await ex.fetchOHLCV(symbol, timeframe, undefined, 200)) state.candles.set(c[0], c);
+    } catch {
+      // the stream alone fills the chart
+    }
+  }
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let lastDraw = 0;
@@ -109,14 +139,15 @@ export async function runWatch(ex: Exchange, words: string[], ctx: Ctx, stopper:
     }
     draw();
   }
-  const args: unknown[] = kind.stream === 'orderBook' ? [symbol, depthOpt] : [symbol];
+  const args: unknown[] =
+    kind.stream === 'orderBook' ? [symbol, depthOpt] : kind.stream === 'ohlcv' ? [symbol, timeframe] : [symbol];
   try {
     for await (const update of ex.stream(kind.stream, ...args)) {
       state.updates++;
       state.status = 'live';
       absorb(state, kind.stream, update);
       if (live) schedule();
-      else println(ctx.stdout, JSON.stringify(kind.stream === 'trades' ? update : trimBook(update, depthOpt)));
+      else println(ctx.stdout, JSON.stringify(kind.stream === 'orderBook' ? trimBook(update, depthOpt) : update));
       if (count !== undefined && state.updates >= count) break;
       if (stopping) break;
     }
@@ -157,6 +188,15 @@ function absorb(state: State, kind: StreamKind, update: unknown): void {
   } else if (kind === 'ticker') {
     state.ticker = update as Ticker;
     if (state.ticker.last !== undefined) state.prices.push(state.ticker.last);
+  } else if (kind === 'ohlcv') {
+    // a candle comes again while it is open: the newest state of each open time wins
+    for (const c of update as OHLCV[]) state.candles.set(c[0], c);
+    if (state.candles.size > 1000) {
+      const times = [...state.candles.keys()].sort((a, b) => a - b);
+      for (const t of times.slice(0, times.length - 1000)) state.candles.delete(t);
+    }
+    const last = [...state.candles.values()].at(-1)?.[4];
+    if (last !== undefined) state.prices.push(last);
   } else {
     // A watch call may hand back the whole cache or just the news: keep each trade once, newest first.
     const known = new Set(state.trades.map(tradeKey));
@@ -205,7 +245,20 @@ export function frame(
   const out = [header, ''];
   if (state.updates === 0) return [...out, paint(style, 'gray', 'waiting for the first update…')];
   if (kind === 'ticker' && state.ticker !== undefined) out.push(...tickerView(state.ticker, state.prices, style, cols));
-  else if (state.book !== undefined) out.push(...bookView(state.book, style, rows - 3, cols, depthOpt));
+  else if (state.candles.size > 0) {
+    const rowsOf = [...state.candles.values()].sort((a, b) => a[0] - b[0]);
+    const chart = terminalChart(
+      toCandles(rowsOf),
+      {
+        width: cols,
+        height: Math.max(8, rows - 2),
+        title: `${symbol} ${state.timeframe}`,
+        timeframeMs: ex.parseTimeframe(state.timeframe) * 1000,
+      },
+      style,
+    );
+    out.push(...chart.split('\n'));
+  } else if (state.book !== undefined) out.push(...bookView(state.book, style, rows - 3, cols, depthOpt));
   else out.push(...tradesView(state.trades, state.prices, style, rows - 3, cols));
   return out;
 }

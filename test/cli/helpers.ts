@@ -259,7 +259,7 @@ export async function fakeKraken(opts: FakeOptions = {}): Promise<FakeKraken> {
   };
 }
 
-// ---- websocket v2: ticker, trade, book (with the documented CRC32 checksum) ----
+// ---- websocket v2: ticker, trade, ohlc, book (with the documented CRC32 checksum) ----
 
 const TS = '2024-01-01T00:00:00.000000Z';
 type Msg = Record<string, any>;
@@ -327,6 +327,30 @@ function serveWs(socket: WebSocket): void {
         setInterval(() => {
           send({ channel: 'trade', type: 'update', data: [trade()] });
           n++;
+        }, 40),
+      );
+    } else if (p['channel'] === 'ohlc') {
+      const interval = Number(p['interval'] ?? 1);
+      send({ ...ack, result: { channel: 'ohlc', symbol, interval, snapshot: true } });
+      // the current candle (minute 0) grows, then the next one opens
+      const candle = (minute: number, k: number): Msg => ({
+        symbol,
+        open: 42000 + minute,
+        high: 42010 + minute + k,
+        low: 41990 + minute,
+        close: 42000 + minute + k,
+        trades: 10 + k,
+        volume: 1.5 + k,
+        vwap: 42001,
+        interval_begin: new Date(T0 + minute * 60_000).toISOString(),
+        interval,
+        timestamp: new Date(T0 + (minute + 1) * 60_000).toISOString(),
+      });
+      send({ channel: 'ohlc', type: 'snapshot', data: [candle(0, 0)] });
+      timers.push(
+        setInterval(() => {
+          n++;
+          send({ channel: 'ohlc', type: 'update', data: [candle(n < 3 ? 0 : 1, n)] });
         }, 40),
       );
     } else if (p['channel'] === 'book') {

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_SCRIPT, fakeKraken, tempDir, underPty, unifex, writeJson, type FakeKraken } from './helpers.js';
+import { HAS_SCRIPT, T0, fakeKraken, tempDir, underPty, unifex, writeJson, type FakeKraken } from './helpers.js';
 
 let venue: FakeKraken;
 let config: string;
@@ -69,10 +69,28 @@ describe('unifex watch, piped', () => {
     expect(books[1]!.asks[0]).toEqual([42000.5, 2.5]);
   });
 
+  it('args: ohlcv <symbol> <timeframe>: the candles of each update, the open one growing, then the next', async () => {
+    const r = await unifex(['kraken', 'watch', 'ohlcv', 'BTC/USD', '1m', '--count', '5', '--config', config]);
+    expect(r.code).toBe(0);
+    const updates = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as number[][]);
+    expect(updates).toHaveLength(5);
+    const rows = updates.flat();
+    expect(rows[0]).toEqual([T0, 42000, 42010, 41990, 42000, 1.5]);
+    // the candle of minute 0 grows, then minute 1 opens
+    expect(rows.some((c) => c[0] === T0 && c[4]! > 42000)).toBe(true);
+    expect(rows.at(-1)![0]).toBe(T0 + 60_000);
+  });
+
   it('failure: unknown views and symbols are usage and symbol errors', async () => {
-    const kind = await unifex(['kraken', 'watch', 'candles', 'BTC/USD', '--config', config]);
+    const kind = await unifex(['kraken', 'watch', 'funding', 'BTC/USD', '--config', config]);
     expect(kind.code).toBe(2);
-    expect(kind.stderr).toMatch(/usage: unifex <exchange> watch orderbook\|trades\|ticker/);
+    expect(kind.stderr).toMatch(/usage: unifex <exchange> watch orderbook\|trades\|ticker\|ohlcv/);
+    const tf = await unifex(['kraken', 'watch', 'ohlcv', 'BTC/USD', '7m', '--config', config]);
+    expect(tf.code).toBe(2);
+    expect(tf.stderr).toMatch(/kraken has no timeframe 7m; it serves 1m/);
     const symbol = await unifex(['kraken', 'watch', 'ticker', 'BTC/USX', '--config', config]);
     expect(symbol.code).toBe(3);
     expect(symbol.stderr).toMatch(/did you mean BTC\/USD/);
@@ -125,5 +143,19 @@ describe.skipIf(!HAS_SCRIPT)('unifex watch, live view under a terminal', () => {
     const view = plain(screens(tr.output).at(-1)!);
     expect(view).toMatch(/bought [\d.]+ {2}sold [\d.]+/);
     expect(view).toMatch(/00:00:0\d\.\d{3} {2}(buy |sell) {2}4200\d/);
+  });
+
+  it('behavior: the ohlcv view is a candle chart that starts from the REST history and follows the stream', async () => {
+    const r = await underPty(['kraken', 'watch', 'ohlcv', 'BTC/USD', '--config', config], {
+      input: 'q',
+      when: afterUpdates(4),
+      rows: 24,
+      cols: 100,
+    });
+    expect(r.code).toBe(0);
+    const last = plain(screens(r.output).at(-1)!);
+    expect(last.split(/\r?\n/)[0]).toMatch(/^kraken BTC\/USD ohlcv .* updates \d+ {2}live/);
+    expect(last).toContain('BTC/USD 1m');
+    expect(last).toMatch(/[┃│╻╹╷╵╽╿]/);
   });
 });
