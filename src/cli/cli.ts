@@ -27,7 +27,7 @@ Usage:
       unifex kraken fetchOHLCV BTC/USD 1h 2024-01-01 100
       unifex kraken createOrder BTC/USD limit buy 0.001 20000 --param postOnly=true
   unifex <exchange> download ohlcv|trades <symbol> [timeframe] --since 2024-01-01 [--until ...] --out file.csv
-  unifex <exchange> watch orderbook|trades|ticker <symbol> [--depth N]
+  unifex <exchange> watch orderbook|trades|ticker|ohlcv <symbol> [timeframe] [--depth N]
   unifex <exchange> chart <symbol> [timeframe] [--limit N] [--png chart.png]
   unifex <exchange> --help                          the methods an exchange has
 
@@ -60,7 +60,7 @@ function credentialsLine(id: string, required: Record<string, boolean | undefine
 const COMMAND_USAGE: Record<string, string> = {
   download:
     'download ohlcv|trades <symbol> [timeframe] --since <time> [--until <time>] [--out file.csv|file.jsonl] [--limit N] [--retries N]',
-  watch: 'watch orderbook|trades|ticker <symbol> [--depth N] [--count N] [--interval ms]',
+  watch: 'watch orderbook|trades|ticker|ohlcv <symbol> [timeframe] [--depth N] [--count N] [--interval ms]',
   chart: 'chart <symbol> [timeframe] [--limit N] [--since <time>] [--width N --height N] [--png file] [--size WxH]',
 };
 

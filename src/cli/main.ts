@@ -4,7 +4,7 @@
  *   unifex exchanges [--format table|md|rst|json]
  *   unifex <exchange> <method> [args...] [--param key=value ...] [--json]
  *   unifex <exchange> download ohlcv|trades <symbol> --since ... [--until ...] --out file.csv|.jsonl
- *   unifex <exchange> watch orderbook|trades|ticker <symbol>
+ *   unifex <exchange> watch orderbook|trades|ticker|ohlcv <symbol> [timeframe]
  *   unifex <exchange> chart <symbol> [timeframe] [--png file]
  */
 import { main, processStopper } from './cli.js';
