@@ -147,6 +147,9 @@ const SUBSCRIPTION_ARGS: Record<WatchMethod, number> = {
   watchMyTrades: 1,
 };
 
+/** A watch call that has settled, kept as data so one failure does not hide which key it belongs to. */
+type Settled<T> = ({ value: T } | { error: unknown }) & { key: string; from: Promise<Settled<T>> };
+
 interface WatchEntry {
   method: WatchMethod;
   args: unknown[];
@@ -1054,6 +1057,87 @@ export abstract class Exchange {
     return this.streamHandler(method).then(call);
   }
 
+  // ---- several symbols in one call (CCXT's *ForSymbols), over the one-symbol watches ----
+
+  /** The next book of any of `symbols` (each symbol's updates queue: none is lost between calls). */
+  async watchOrderBookForSymbols(symbols: string[], limit?: number, params?: Dict): Promise<OrderBook> {
+    const [, book] = await this.#forSymbols('watchOrderBook', symbols, (s) => this.watchOrderBook(s, limit, params));
+    return book;
+  }
+  /** The next trades of any of `symbols`, one symbol's at a time. */
+  async watchTradesForSymbols(symbols: string[], since?: number, limit?: number, params?: Dict): Promise<Trade[]> {
+    const [, trades] = await this.#forSymbols('watchTrades', symbols, (s) => this.watchTrades(s, since, limit, params));
+    return trades;
+  }
+  /** `[[symbol, timeframe], ...]` -> `{ symbol: { timeframe: candles } }` for the pair that updated. */
+  async watchOHLCVForSymbols(
+    symbolsAndTimeframes: string[][],
+    since?: number,
+    limit?: number,
+    params?: Dict,
+  ): Promise<Record<string, Record<string, OHLCV[]>>> {
+    const keys = symbolsAndTimeframes.map(([symbol, timeframe]) => {
+      if (typeof symbol !== 'string')
+        throw new ArgumentsRequired(`${this.id} watchOHLCVForSymbols() needs [symbol, timeframe] pairs`, {
+          exchange: this.id,
+        });
+      return `${symbol}\u0000${timeframe ?? '1m'}`;
+    });
+    const [key, candles] = await this.#forSymbols('watchOHLCV', keys, (k) => {
+      const [symbol, timeframe] = k.split('\u0000') as [string, string];
+      return this.watchOHLCV(symbol, timeframe, since, limit, params);
+    });
+    const [symbol, timeframe] = key.split('\u0000') as [string, string];
+    return { [this.#store.markets[symbol]?.symbol ?? symbol]: { [timeframe]: candles } };
+  }
+  async unWatchOrderBookForSymbols(symbols: string[], params: Dict = {}): Promise<boolean> {
+    this.#multi.delete(`watchOrderBook ${[...symbols].sort().join(',')}`);
+    for (const s of symbols) await this.unWatchOrderBook(s, params);
+    return true;
+  }
+  async unWatchTradesForSymbols(symbols: string[], params: Dict = {}): Promise<boolean> {
+    this.#multi.delete(`watchTrades ${[...symbols].sort().join(',')}`);
+    for (const s of symbols) await this.unWatchTrades(s, params);
+    return true;
+  }
+  async unWatchOHLCVForSymbols(symbolsAndTimeframes: string[][], params: Dict = {}): Promise<boolean> {
+    const keys = symbolsAndTimeframes.map(([symbol, timeframe]) => `${symbol}\u0000${timeframe ?? '1m'}`);
+    this.#multi.delete(`watchOHLCV ${[...keys].sort().join(',')}`);
+    for (const [symbol, timeframe] of symbolsAndTimeframes) await this.unWatchOHLCV(symbol!, timeframe ?? '1m', params);
+    return true;
+  }
+
+  /**
+   * One watch call per key stays in flight between calls: each call answers with whichever settles first and starts
+   * that key's next call, so an update of a symbol that did not win waits for the next call instead of being lost.
+   */
+  async #forSymbols<T>(method: WatchMethod, keys: string[], start: (key: string) => Promise<T>): Promise<[string, T]> {
+    if (keys.length === 0)
+      throw new ArgumentsRequired(`${this.id} ${method}ForSymbols() needs a list of symbols`, { exchange: this.id });
+    if (this.has[method] !== true) this.notSupported(`${method}ForSymbols`);
+    const group = `${method} ${[...new Set(keys)].sort().join(',')}`;
+    let inFlight = this.#multi.get(group) as Map<string, Promise<Settled<T>>> | undefined;
+    if (inFlight === undefined) {
+      inFlight = new Map();
+      this.#multi.set(group, inFlight as Map<string, Promise<Settled<unknown>>>);
+    }
+    for (const key of keys) {
+      if (inFlight.has(key)) continue;
+      const call: Promise<Settled<T>> = start(key).then(
+        (value) => ({ key, value, from: call }),
+        (error: unknown) => ({ key, error, from: call }),
+      );
+      inFlight.set(key, call);
+    }
+    const first = await Promise.race(inFlight.values());
+    // the key's next call starts with the next answer (unless a concurrent caller already moved it on)
+    if (inFlight.get(first.key) === first.from) inFlight.delete(first.key);
+    if ('error' in first) throw first.error;
+    return [first.key, first.value];
+  }
+  /** In-flight calls of the *ForSymbols groups (see #forSymbols). */
+  #multi = new Map<string, Map<string, Promise<Settled<unknown>>>>();
+
   // ---- ending streams (CCXT's unWatch* methods) ----
 
   /** Stops the ticker stream of `symbol` unless an iterator still runs on it; its pending calls reject. */
@@ -1185,6 +1269,7 @@ export abstract class Exchange {
     this.#handler = undefined;
     this.#watches.clear();
     this.#pinned.clear();
+    this.#multi.clear();
     if (streams !== undefined) (await streams).close();
     this.#throttler?.close();
     this.#throttler = undefined;
@@ -1293,6 +1378,11 @@ export function hasOf(cls: ExchangeClass): Has {
   Object.assign(has, cls.spec.has);
   for (const m of WATCH_METHODS)
     if (m !== 'watchBalance') has[`un${m[0]!.toUpperCase()}${m.slice(1)}`] = has[m] === true;
+  // several symbols per call, over the one-symbol watches (CCXT's *ForSymbols)
+  for (const m of ['watchOrderBook', 'watchTrades', 'watchOHLCV'] as const) {
+    has[`${m}ForSymbols`] = has[m] === true ? 'emulated' : false;
+    has[`un${m[0]!.toUpperCase()}${m.slice(1)}ForSymbols`] = has[m] === true;
+  }
   hasCache.set(cls, has);
   return has;
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 import {
+  ArgumentsRequired,
   AuthenticationError,
   BadRequest,
   BadSymbol,
@@ -1044,6 +1045,40 @@ describe('binance streams', () => {
       expect(server.received.filter((r) => r.msg['method'] === 'UNSUBSCRIBE')).toEqual([]);
       await ex.unWatchTickers(['BNB/USDT', 'BTC/USDT']);
       await until(() => server.live()[0]!.streams.size === 0, 'both tickers unsubscribed');
+    });
+
+    it('watchTradesForSymbols: the next trades of either symbol; the one that did not win is the next answer', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      expect(ex.has['watchTradesForSymbols']).toBe('emulated');
+      const first = ex.watchTradesForSymbols(['BTC/USDT', 'BNB/USDT']);
+      await until(() => server.live()[0]?.streams.size === 2, 'both SUBSCRIBEs');
+      server.emit('bnbusdt@trade', { ...TRADE, s: 'BNBUSDT', t: 1 });
+      server.emit('btcusdt@trade', { ...TRADE, t: 2 });
+      const a = await first;
+      const b = await ex.watchTradesForSymbols(['BNB/USDT', 'BTC/USDT']);
+      expect([...a, ...b].map((t) => [t.symbol, t.id])).toEqual([
+        ['BNB/USDT', '1'],
+        ['BTC/USDT', '2'],
+      ]);
+      await ex.unWatchTradesForSymbols(['BTC/USDT', 'BNB/USDT']);
+      await until(() => server.live()[0]!.streams.size === 0, 'both UNSUBSCRIBEs');
+    });
+
+    it('watchOHLCVForSymbols: answers { symbol: { timeframe: candles } } for the pair that updated', async () => {
+      const { server, rest } = await setup();
+      const ex = make(server, rest);
+      const next = ex.watchOHLCVForSymbols([
+        ['BTC/USDT', '1m'],
+        ['BNB/USDT', '1h'],
+      ]);
+      await until(() => server.live()[0]?.streams.size === 2, 'both SUBSCRIBEs');
+      server.emit('bnbusdt@kline_1h', { ...KLINE, s: 'BNBUSDT', k: { ...KLINE.k, s: 'BNBUSDT', i: '1h' } });
+      const got = await next;
+      expect(Object.keys(got)).toEqual(['BNB/USDT']);
+      expect(Object.keys(got['BNB/USDT']!)).toEqual(['1h']);
+      expect(got['BNB/USDT']!['1h']!.length).toBeGreaterThan(0);
+      await expect(ex.watchOrderBookForSymbols([])).rejects.toBeInstanceOf(ArgumentsRequired);
     });
 
     it('behavior: serverShutdown makes the client move to a new connection at once', async () => {
