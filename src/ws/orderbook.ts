@@ -194,7 +194,7 @@ export class BookSide {
     const cut = limit !== undefined && limit < n;
     // a short cut is cheaper made fresh each time than kept in a mirror of the whole side (which, if there is
     // one, is left to lapse: rowChanges goes on counting)
-    if (cut && limit <= 64) return this.fresh(limit);
+    if (cut && limit <= 64) return this.cutRows(limit);
     let rows = this.rows;
     if (rows === undefined) {
       rows = this.rows = this.fresh(n);
@@ -207,6 +207,17 @@ export class BookSide {
   }
 
   private fresh(k: number): BookLevel[] {
+    const out = new Array<BookLevel>(k);
+    const flat = this.flat;
+    for (let i = 0, at = flat.length - 2; i < k; i++, at -= 2) out[i] = [flat[at]!, flat[at + 1]!];
+    return out;
+  }
+  /**
+   * The same as fresh(), from a literal of its own: V8 decides per allocation site whether to allocate straight in
+   * the old generation, and the mirror's long-lived rows made it do so for these short-lived ones too (2 µs an
+   * update instead of 0.2 µs, measured in bench/ws.ts).
+   */
+  private cutRows(k: number): BookLevel[] {
     const out = new Array<BookLevel>(k);
     const flat = this.flat;
     for (let i = 0, at = flat.length - 2; i < k; i++, at -= 2) out[i] = [flat[at]!, flat[at + 1]!];
