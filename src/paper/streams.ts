@@ -10,7 +10,7 @@ import type { StreamHandlerLike } from '../core/exchange.js';
 import type { WatchMethod } from '../core/spec.js';
 import type { Balances, Dict, Order, OrderBook, Ticker, Trade } from '../core/types.js';
 import { filterBySinceLimit, given } from '../core/util.js';
-import { RingCache } from '../ws/cache.js';
+import { onePerId, RingCache } from '../ws/cache.js';
 import type { MatchingEngine } from './engine.js';
 import type { PaperEvent, paper } from './paper.js';
 
@@ -210,12 +210,7 @@ export class PaperStreams implements StreamHandlerLike {
     let fresh = cache.newSince(this.cursors.get(hash) ?? 0).filter(keep);
     this.cursors.set(hash, cache.appended);
     if (latestPerId) {
-      const byId = new Map<string | undefined, T>();
-      for (const x of fresh) {
-        byId.delete(x.id);
-        byId.set(x.id, x);
-      }
-      fresh = [...byId.values()];
+      fresh = onePerId(fresh);
     }
     if (fresh.length > 0) this.resolve(hash, fresh);
   }

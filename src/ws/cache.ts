@@ -87,3 +87,13 @@ export class KeyedCache<T> {
     this.map.clear();
   }
 }
+
+/** Each id once, in its latest state, ordered by that latest state (an order updated twice since a call). */
+export function onePerId<T extends { id?: string | undefined }>(items: readonly T[]): T[] {
+  const byId = new Map<string | undefined, T>();
+  for (const x of items) {
+    byId.delete(x.id);
+    byId.set(x.id, x);
+  }
+  return [...byId.values()];
+}

@@ -36,7 +36,7 @@ import { AuthenticationError, ArgumentsRequired, BadRequest, BaseError, Exchange
 import type { WatchMethod } from '../../core/spec.js';
 import type { Dict, Market, Order, OrderBook, Trade } from '../../core/types.js';
 import { filterBySinceLimit, given, int, isPlainObject, str } from '../../core/util.js';
-import { RingCache } from '../../ws/cache.js';
+import { onePerId, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { cutOrderBook, StreamHandler } from '../../ws/handler.js';
 import type { LocalOrderBook } from '../../ws/orderbook.js';
@@ -928,12 +928,7 @@ export class bitstampStreams extends StreamHandler<bitstamp> {
     this.cursors.set(hash, cache.appended);
     if (fresh.length === 0) return;
     if (latestPerId) {
-      const byId = new Map<string | undefined, T>();
-      for (const x of fresh) {
-        byId.delete(x.id);
-        byId.set(x.id, x);
-      }
-      fresh = [...byId.values()];
+      fresh = onePerId(fresh);
     }
     this.streams.resolve(hash, fresh);
   }

@@ -28,7 +28,7 @@ import type { WatchMethod } from '../../core/spec.js';
 import type { Balances, Dict, Market, OHLCV, Order, OrderBook, Ticker, Tickers, Trade } from '../../core/types.js';
 import { filterBySinceLimit, parse8601, sortBy, str } from '../../core/util.js';
 import { dAdd, dIsZero, precisionFromTick, toDecimal, toNumber } from '../../core/decimal.js';
-import { KeyedCache, RingCache } from '../../ws/cache.js';
+import { KeyedCache, onePerId, RingCache } from '../../ws/cache.js';
 import type { Connection } from '../../ws/connection.js';
 import { StreamHandler } from '../../ws/handler.js';
 import type { BookSide } from '../../ws/orderbook.js';
@@ -814,13 +814,7 @@ export class krakenStreams extends StreamHandler<kraken> {
     if (symbol !== '') fresh = fresh.filter((x) => x.symbol === symbol);
     this.cursors.set(hash, cache.appended);
     if (latestPerId) {
-      // an order updated twice since the last call appears once, in its latest state
-      const byId = new Map<string | undefined, T>();
-      for (const x of fresh) {
-        byId.delete(x.id);
-        byId.set(x.id, x);
-      }
-      fresh = [...byId.values()];
+      fresh = onePerId(fresh);
     }
     if (fresh.length > 0) this.streams.resolve(hash, fresh);
   }
